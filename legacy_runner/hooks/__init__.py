@@ -1,5 +1,16 @@
-"""mmcv 1.x hooks, registered in ``HOOKS`` under mmcv's names."""
+"""mmcv 1.x hooks, registered in ``HOOKS`` under mmcv's names.
+
+Every hook module is imported here so that building a hook by its type name works as soon as
+``legacy_runner.hooks`` is imported. EvalHook/DistEvalHook are exported but, as in mmcv, not
+registered.
+"""
+from .checkpoint import CheckpointHook
+from .closure import ClosureHook
+from .ema import EMAHook
+from .evaluation import DistEvalHook, EvalHook
 from .hook import HOOKS, Hook
+from .iter_timer import IterTimerHook
+from .logger import LoggerHook, TensorboardLoggerHook, TextLoggerHook
 from .lr_updater import (
                          CosineAnnealingLrUpdaterHook,
                          CosineRestartLrUpdaterHook,
@@ -14,6 +25,7 @@ from .lr_updater import (
                          PolyLrUpdaterHook,
                          StepLrUpdaterHook,
 )
+from .memory import EmptyCacheHook
 from .momentum_updater import (
                          CosineAnnealingMomentumUpdaterHook,
                          CyclicMomentumUpdaterHook,
@@ -22,12 +34,25 @@ from .momentum_updater import (
                          OneCycleMomentumUpdaterHook,
                          StepMomentumUpdaterHook,
 )
+from .optimizer import (
+                         Fp16OptimizerHook,
+                         GradientCumulativeFp16OptimizerHook,
+                         GradientCumulativeOptimizerHook,
+                         OptimizerHook,
+)
+from .profiler import ProfilerHook
+from .sampler_seed import DistSamplerSeedHook
+from .sync_buffer import SyncBuffersHook
 
 __all__ = [
-    'HOOKS', 'Hook', 'LrUpdaterHook', 'FixedLrUpdaterHook', 'StepLrUpdaterHook', 'ExpLrUpdaterHook',
-    'PolyLrUpdaterHook', 'InvLrUpdaterHook', 'CosineAnnealingLrUpdaterHook',
-    'FlatCosineAnnealingLrUpdaterHook', 'CosineRestartLrUpdaterHook', 'CyclicLrUpdaterHook',
-    'OneCycleLrUpdaterHook', 'LinearAnnealingLrUpdaterHook', 'MomentumUpdaterHook',
-    'StepMomentumUpdaterHook', 'CosineAnnealingMomentumUpdaterHook', 'LinearAnnealingMomentumUpdaterHook',
-    'CyclicMomentumUpdaterHook', 'OneCycleMomentumUpdaterHook'
+    'HOOKS', 'Hook', 'CheckpointHook', 'ClosureHook', 'EMAHook', 'EvalHook', 'DistEvalHook',
+    'IterTimerHook', 'LoggerHook', 'TextLoggerHook', 'TensorboardLoggerHook', 'LrUpdaterHook',
+    'FixedLrUpdaterHook', 'StepLrUpdaterHook', 'ExpLrUpdaterHook', 'PolyLrUpdaterHook',
+    'InvLrUpdaterHook', 'CosineAnnealingLrUpdaterHook', 'FlatCosineAnnealingLrUpdaterHook',
+    'CosineRestartLrUpdaterHook', 'CyclicLrUpdaterHook', 'OneCycleLrUpdaterHook',
+    'LinearAnnealingLrUpdaterHook', 'MomentumUpdaterHook', 'StepMomentumUpdaterHook',
+    'CosineAnnealingMomentumUpdaterHook', 'LinearAnnealingMomentumUpdaterHook',
+    'CyclicMomentumUpdaterHook', 'OneCycleMomentumUpdaterHook', 'OptimizerHook',
+    'GradientCumulativeOptimizerHook', 'Fp16OptimizerHook', 'GradientCumulativeFp16OptimizerHook',
+    'EmptyCacheHook', 'ProfilerHook', 'DistSamplerSeedHook', 'SyncBuffersHook'
 ]

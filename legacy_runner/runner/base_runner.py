@@ -1,0 +1,450 @@
+"""BaseRunner: the state, hook machinery and checkpoint plumbing shared by the mmcv 1.x runners.
+
+Deliberate differences from mmcv 1.7.2 (everything else is meant to match it):
+- the ``register_*_hook`` methods work on deep copies, so the caller's config dicts are never
+  modified (mmcv pops ``policy`` and sets ``type``/``by_epoch`` in place);
+- ``resume(map_location='default')`` uses CUDA only when it is available;
+- ``call_hook`` for the standard stages only calls the hooks that implement the stage (the result
+  is identical: the skipped calls are the base class no-ops);
+- ``save_checkpoint`` copies the ``meta`` argument instead of updating the caller's dict;
+- nothing sleeps (mmcv sleeps 2s per epoch and 1s before after_run).
+"""
+import copy
+import logging
+import os.path as osp
+import warnings
+from abc import ABCMeta, abstractmethod
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+
+import torch
+from torch.optim import Optimizer
+
+from ..checkpoint import link_latest, load_checkpoint, save_checkpoint
+from ..dist import get_dist_info, get_host_info, get_time_str
+from ..hooks import HOOKS, Hook
+from ..parallel import is_module_wrapper
+from ..registry import build_from_cfg
+from ..utils.misc import is_list_of, is_str, mkdir_or_exist
+from .log_buffer import LogBuffer
+from .priority import Priority, get_priority
+
+# The mode-specific stages that the Hook base forwards to a generic method.
+_GENERIC_STAGE = {
+    'before_train_epoch': 'before_epoch', 'before_val_epoch': 'before_epoch',
+    'after_train_epoch': 'after_epoch', 'after_val_epoch': 'after_epoch',
+    'before_train_iter': 'before_iter', 'before_val_iter': 'before_iter',
+    'after_train_iter': 'after_iter', 'after_val_iter': 'after_iter',
+}
+_STAGES = frozenset(Hook.stages)
+
+HookCfg = Union[None, Dict, Hook]
+
+
+def _implements(hook: Any, stage: str) -> bool:
+    """False only when calling ``stage`` on ``hook`` is certainly the Hook base no-op.
+
+    Checks the class (for the stage and the generic method it forwards to) and the instance
+    ``__dict__`` (ClosureHook and mocks set methods on the instance).
+    """
+    names = (stage, _GENERIC_STAGE[stage]) if stage in _GENERIC_STAGE else (stage,)
+    inst = getattr(hook, '__dict__', {})
+    cls = type(hook)
+    return any(n in inst or getattr(cls, n, None) is not getattr(Hook, n) for n in names)
+
+
+def _copy_cfg(cfg: Any) -> Any:
+    # Hook instances are used as they are; only config dicts are protected from mutation.
+    return copy.deepcopy(cfg) if isinstance(cfg, dict) else cfg
+
+
+class BaseRunner(metaclass=ABCMeta):
+    """Holds model, optimizer, hooks and counters; subclasses implement the loops.
+
+    ``epoch``, ``iter`` and ``inner_iter`` are 0-based counts of completed units.
+    """
+
+    def __init__(self, model: torch.nn.Module, batch_processor: Optional[Callable] = None,
+                 optimizer: Union[None, Optimizer, Dict[str, Optimizer]] = None,
+                 work_dir: Optional[str] = None, logger: Optional[logging.Logger] = None,
+                 meta: Optional[Dict] = None, max_iters: Optional[int] = None,
+                 max_epochs: Optional[int] = None) -> None:
+        if batch_processor is not None:
+            if not callable(batch_processor):
+                raise TypeError(f'batch_processor must be callable, but got {type(batch_processor)}')
+            warnings.warn('batch_processor is deprecated, please implement train_step() and '
+                          'val_step() in the model instead.', DeprecationWarning)
+            _model = model.module if is_module_wrapper(model) else model
+            if hasattr(_model, 'train_step') or hasattr(_model, 'val_step'):
+                raise RuntimeError('batch_processor and model.train_step()/model.val_step() '
+                                   'cannot be both available.')
+        else:
+            assert hasattr(model, 'train_step')
+
+        if isinstance(optimizer, dict):
+            for name, optim in optimizer.items():
+                if not isinstance(optim, Optimizer):
+                    raise TypeError('optimizer must be a dict of torch.optim.Optimizers, '
+                                    f'but optimizer["{name}"] is a {type(optim)}')
+        elif not isinstance(optimizer, Optimizer) and optimizer is not None:
+            raise TypeError('optimizer must be a torch.optim.Optimizer object or dict or None, '
+                            f'but got {type(optimizer)}')
+        if not isinstance(logger, logging.Logger):
+            raise TypeError(f'logger must be a logging.Logger object, but got {type(logger)}')
+        if meta is not None and not isinstance(meta, dict):
+            raise TypeError(f'meta must be a dict or None, but got {type(meta)}')
+
+        self.model = model
+        self.batch_processor = batch_processor
+        self.optimizer = optimizer
+        self.logger = logger
+        self.meta = meta
+        if is_str(work_dir):
+            self.work_dir: Optional[str] = osp.abspath(work_dir)
+            mkdir_or_exist(self.work_dir)
+        elif work_dir is None:
+            self.work_dir = None
+        else:
+            raise TypeError('"work_dir" must be a str or None')
+
+        if hasattr(self.model, 'module'):
+            self._model_name = self.model.module.__class__.__name__
+        else:
+            self._model_name = self.model.__class__.__name__
+
+        self._rank, self._world_size = get_dist_info()
+        self.timestamp = get_time_str()
+        self.mode: Optional[str] = None
+        self._hooks: List[Hook] = []
+        self._epoch = 0
+        self._iter = 0
+        self._inner_iter = 0
+        if max_epochs is not None and max_iters is not None:
+            raise ValueError('Only one of `max_epochs` or `max_iters` can be set.')
+        self._max_epochs = max_epochs
+        self._max_iters = max_iters
+        self.log_buffer = LogBuffer()
+        self._stage_hooks: Dict[str, List[Hook]] = {}
+        self._stage_hooks_key: Tuple[int, int] = (0, -1)
+
+    # ------------------------------------------------------------------------------ properties
+    @property
+    def model_name(self) -> str:
+        return self._model_name
+
+    @property
+    def rank(self) -> int:
+        return self._rank
+
+    @property
+    def world_size(self) -> int:
+        return self._world_size
+
+    @property
+    def hooks(self) -> List[Hook]:
+        return self._hooks
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @property
+    def iter(self) -> int:
+        return self._iter
+
+    @property
+    def inner_iter(self) -> int:
+        return self._inner_iter
+
+    @property
+    def max_epochs(self) -> Optional[int]:
+        return self._max_epochs
+
+    @property
+    def max_iters(self) -> Optional[int]:
+        return self._max_iters
+
+    # ---------------------------------------------------------------------------- abstract API
+    @abstractmethod
+    def train(self, data_loader: Any, **kwargs: Any) -> None:
+        pass
+
+    @abstractmethod
+    def val(self, data_loader: Any, **kwargs: Any) -> None:
+        pass
+
+    @abstractmethod
+    def run(self, data_loaders: List[Any], workflow: List[Tuple[str, int]], **kwargs: Any) -> Any:
+        pass
+
+    @abstractmethod
+    def save_checkpoint(self, out_dir: str, filename_tmpl: str, save_optimizer: bool = True,
+                        meta: Optional[Dict] = None, create_symlink: bool = True) -> None:
+        pass
+
+    # ------------------------------------------------------------------------ optimizer state
+    def current_lr(self) -> Union[List[float], Dict[str, List[float]]]:
+        """Learning rate of every param group (a dict of lists for a dict of optimizers)."""
+        if isinstance(self.optimizer, Optimizer):
+            return [group['lr'] for group in self.optimizer.param_groups]
+        if isinstance(self.optimizer, dict):
+            return {name: [g['lr'] for g in optim.param_groups] for name, optim in self.optimizer.items()}
+        raise RuntimeError('lr is not applicable because optimizer does not exist.')
+
+    def current_momentum(self) -> Union[List[float], Dict[str, List[float]]]:
+        """``momentum``, else ``betas[0]``, else 0 per param group."""
+
+        def momentums(optimizer: Optimizer) -> List[float]:
+            values = []
+            for group in optimizer.param_groups:
+                if 'momentum' in group:
+                    values.append(group['momentum'])
+                elif 'betas' in group:
+                    values.append(group['betas'][0])
+                else:
+                    values.append(0)
+            return values
+
+        if self.optimizer is None:
+            raise RuntimeError('momentum is not applicable because optimizer does not exist.')
+        if isinstance(self.optimizer, Optimizer):
+            return momentums(self.optimizer)
+        return {name: momentums(optim) for name, optim in self.optimizer.items()}
+
+    # ----------------------------------------------------------------------------------- hooks
+    def register_hook(self, hook: Hook, priority: Union[int, str, Priority] = 'NORMAL') -> None:
+        """Insert ``hook`` after every hook whose priority is <= its own (ties stay FIFO)."""
+        assert isinstance(hook, Hook)
+        if hasattr(hook, 'priority'):
+            raise ValueError('"priority" is a reserved attribute for hooks')
+        priority = get_priority(priority)
+        hook.priority = priority  # type: ignore[attr-defined]
+        for i in range(len(self._hooks) - 1, -1, -1):
+            if priority >= self._hooks[i].priority:  # type: ignore[attr-defined]
+                self._hooks.insert(i + 1, hook)
+                break
+        else:
+            self._hooks.insert(0, hook)
+        self._stage_hooks.clear()
+
+    def register_hook_from_cfg(self, hook_cfg: Dict) -> None:
+        """Build a hook from ``hook_cfg`` (its ``priority`` key, default 'NORMAL') and register it."""
+        hook_cfg = hook_cfg.copy()
+        priority = hook_cfg.pop('priority', 'NORMAL')
+        self.register_hook(build_from_cfg(hook_cfg, HOOKS), priority=priority)
+
+    def _hooks_for(self, stage: str) -> List[Hook]:
+        # The cache is also dropped when _hooks is replaced or changes length behind our back.
+        key = (id(self._hooks), len(self._hooks))
+        if key != self._stage_hooks_key:
+            self._stage_hooks.clear()
+            self._stage_hooks_key = key
+        hooks = self._stage_hooks.get(stage)
+        if hooks is None:
+            hooks = [h for h in self._hooks if _implements(h, stage)]
+            self._stage_hooks[stage] = hooks
+        return hooks
+
+    def call_hook(self, fn_name: str) -> None:
+        """Call ``fn_name(self)`` on the hooks in priority order.
+
+        For the standard stages only the hooks that implement the stage are called; any other
+        name is called on every hook, as in mmcv.
+        """
+        hooks = self._hooks_for(fn_name) if fn_name in _STAGES else self._hooks
+        for hook in hooks:
+            getattr(hook, fn_name)(self)
+
+    def get_hook_info(self) -> str:
+        """The per-stage hook table that ``run()`` logs (mmcv's exact text)."""
+        stage_hook_map: Dict[str, List[str]] = {stage: [] for stage in Hook.stages}
+        for hook in self.hooks:
+            try:
+                priority: Union[str, int] = Priority(hook.priority).name  # type: ignore[attr-defined]
+            except ValueError:
+                priority = hook.priority  # type: ignore[attr-defined]
+            info = f'({priority:<12}) {hook.__class__.__name__:<35}'
+            for stage in hook.get_triggered_stages():
+                stage_hook_map[stage].append(info)
+        blocks = []
+        for stage in Hook.stages:
+            infos = stage_hook_map[stage]
+            if infos:
+                blocks.append(f'{stage}:\n' + '\n'.join(infos) + '\n -------------------- ')
+        return '\n'.join(blocks)
+
+    def _register_policy_hook(self, cfg: HookCfg, suffix: str, priority: str) -> None:
+        if cfg is None:
+            return
+        if isinstance(cfg, dict):
+            cfg = copy.deepcopy(cfg)
+            assert 'policy' in cfg
+            policy = cfg.pop('policy')
+            # Only all-lowercase names are title-cased ('step' -> 'Step'; 'onecycle' -> 'Onecycle').
+            if policy == policy.lower():
+                policy = policy.title()
+            cfg['type'] = policy + suffix
+            hook = build_from_cfg(cfg, HOOKS)
+        else:
+            hook = cfg
+        self.register_hook(hook, priority=priority)
+
+    def _register_typed_hook(self, cfg: HookCfg, default_type: str, priority: str) -> None:
+        if cfg is None:
+            return
+        if isinstance(cfg, dict):
+            cfg = copy.deepcopy(cfg)
+            cfg.setdefault('type', default_type)
+            hook = build_from_cfg(cfg, HOOKS)
+        else:
+            hook = cfg
+        self.register_hook(hook, priority=priority)
+
+    def register_lr_hook(self, lr_config: HookCfg) -> None:
+        self._register_policy_hook(lr_config, 'LrUpdaterHook', 'VERY_HIGH')
+
+    def register_momentum_hook(self, momentum_config: HookCfg) -> None:
+        self._register_policy_hook(momentum_config, 'MomentumUpdaterHook', 'HIGH')
+
+    def register_optimizer_hook(self, optimizer_config: HookCfg) -> None:
+        self._register_typed_hook(optimizer_config, 'OptimizerHook', 'ABOVE_NORMAL')
+
+    def register_checkpoint_hook(self, checkpoint_config: HookCfg) -> None:
+        self._register_typed_hook(checkpoint_config, 'CheckpointHook', 'NORMAL')
+
+    def register_timer_hook(self, timer_config: HookCfg) -> None:
+        if timer_config is None:
+            return
+        hook = build_from_cfg(copy.deepcopy(timer_config), HOOKS) if isinstance(timer_config, dict) \
+            else timer_config
+        self.register_hook(hook, priority='LOW')
+
+    def register_logger_hooks(self, log_config: Optional[Dict]) -> None:
+        """One hook per ``log_config['hooks']`` entry; the entry's own ``interval`` wins."""
+        if log_config is None:
+            return
+        interval = log_config['interval']
+        for info in log_config['hooks']:
+            hook = build_from_cfg(copy.deepcopy(info), HOOKS, default_args=dict(interval=interval))
+            self.register_hook(hook, priority='VERY_LOW')
+
+    def register_custom_hooks(self, custom_config: Union[None, Dict, Hook, List]) -> None:
+        if custom_config is None:
+            return
+        if not isinstance(custom_config, list):
+            custom_config = [custom_config]
+        for item in custom_config:
+            if isinstance(item, dict):
+                self.register_hook_from_cfg(item)
+            else:
+                self.register_hook(item, priority='NORMAL')
+
+    def register_profiler_hook(self, profiler_config: HookCfg) -> None:
+        self._register_typed_hook(profiler_config, 'ProfilerHook', 'NORMAL')
+
+    def register_training_hooks(self, lr_config: HookCfg, optimizer_config: HookCfg = None,
+                                checkpoint_config: HookCfg = None, log_config: Optional[Dict] = None,
+                                momentum_config: HookCfg = None,
+                                timer_config: HookCfg = dict(type='IterTimerHook'),  # noqa: B006 (mmcv default; never mutated)
+                                custom_hooks_config: Union[None, Dict, Hook, List] = None) -> None:
+        """Register the default hooks: lr, momentum, optimizer, checkpoint, timer, loggers, custom.
+
+        Keep the positional order: mmdet passes (lr, optimizer, checkpoint, log, momentum).
+        """
+        self.register_lr_hook(lr_config)
+        self.register_momentum_hook(momentum_config)
+        self.register_optimizer_hook(optimizer_config)
+        self.register_checkpoint_hook(checkpoint_config)
+        self.register_timer_hook(timer_config)
+        self.register_logger_hooks(log_config)
+        self.register_custom_hooks(custom_hooks_config)
+
+    # ------------------------------------------------------------------------------ checkpoints
+    def load_checkpoint(self, filename: str, map_location: Any = 'cpu', strict: bool = False,
+                        revise_keys: List[Tuple[str, str]] = [(r'^module.', '')]) -> Dict:  # noqa: B006 (mmcv default; never mutated)
+        return load_checkpoint(self.model, filename, map_location, strict, self.logger,
+                               revise_keys=revise_keys)
+
+    def _load_for_resume(self, checkpoint: str, map_location: Any) -> Dict:
+        if map_location == 'default':
+            if torch.cuda.is_available():
+                device_id = torch.cuda.current_device()
+                return self.load_checkpoint(
+                    checkpoint, map_location=lambda storage, loc: storage.cuda(device_id))
+            return self.load_checkpoint(checkpoint)
+        return self.load_checkpoint(checkpoint, map_location=map_location)
+
+    def _resume_optimizer(self, checkpoint: Dict, resume_optimizer: bool) -> None:
+        if 'optimizer' not in checkpoint or not resume_optimizer:
+            return
+        if isinstance(self.optimizer, Optimizer):
+            self.optimizer.load_state_dict(checkpoint['optimizer'])
+        elif isinstance(self.optimizer, dict):
+            for name in self.optimizer:
+                self.optimizer[name].load_state_dict(checkpoint['optimizer'][name])
+        else:
+            raise TypeError('Optimizer should be dict or torch.optim.Optimizer '
+                            f'but got {type(self.optimizer)}')
+
+    def resume(self, checkpoint: str, resume_optimizer: bool = True,
+               map_location: Any = 'default') -> None:
+        """Restore epoch, iter, the whole meta and the optimizer state from ``checkpoint``.
+
+        When the saved config lists ``gpu_ids`` of a different length than the current world
+        size, ``iter`` is rescaled so iteration-based schedules continue at the same sample count.
+        """
+        checkpoint = self._load_for_resume(checkpoint, map_location)
+        ckpt_meta = checkpoint['meta']
+        self._epoch = ckpt_meta['epoch']
+        self._iter = ckpt_meta['iter']
+        if 'config' in ckpt_meta:
+            from ..config import Config  # imported late: only resume needs the config parser
+            config = Config.fromstring(ckpt_meta['config'], file_format='.py')
+            previous_gpu_ids = config.get('gpu_ids', None)
+            if previous_gpu_ids and len(previous_gpu_ids) != self.world_size:
+                self._iter = int(self._iter * len(previous_gpu_ids) / self.world_size)
+                self.logger.info('the iteration number is changed due to change of GPU number')
+        # mmcv merges hook_msgs into the old meta and then replaces meta wholesale anyway.
+        self.meta = ckpt_meta
+        self._resume_optimizer(checkpoint, resume_optimizer)
+        self.logger.info('resumed epoch %d, iter %d', self.epoch, self.iter)
+
+    def _save_checkpoint(self, out_dir: str, filename: str, save_optimizer: bool,
+                         meta: Optional[Dict], create_symlink: bool) -> None:
+        # Shared by both runners; they differ only in the file name and argument order.
+        if meta is None:
+            meta = {}
+        elif not isinstance(meta, dict):
+            raise TypeError(f'meta should be a dict or None, but got {type(meta)}')
+        meta = dict(meta)
+        if self.meta is not None:
+            meta.update(self.meta)
+        meta.update(epoch=self.epoch + 1, iter=self.iter)
+        filepath = osp.join(out_dir, filename)
+        optimizer = self.optimizer if save_optimizer else None
+        save_checkpoint(self.model, filepath, optimizer=optimizer, meta=meta)
+        if create_symlink:
+            # Only after the file is complete; relative target, as mmcv.
+            link_latest(filename, osp.join(out_dir, 'latest.pth'))
+
+    # ------------------------------------------------------------------------------- run loop
+    def _store_outputs(self, outputs: Any, error: str) -> None:
+        if not isinstance(outputs, dict):
+            raise TypeError(error)
+        if 'log_vars' in outputs:
+            self.log_buffer.update(outputs['log_vars'], outputs['num_samples'])
+        self.outputs = outputs
+
+    @staticmethod
+    def _check_run_args(data_loaders: Any, workflow: Any) -> None:
+        assert isinstance(data_loaders, list)
+        assert is_list_of(workflow, tuple)
+        assert len(data_loaders) == len(workflow)
+
+    def _start_run(self, workflow: List[Tuple[str, int]], max_fmt: str, max_value: int) -> None:
+        # Rebuild the dispatch tables once per run: hooks may have been patched since registration.
+        self._stage_hooks.clear()
+        work_dir = self.work_dir if self.work_dir is not None else 'NONE'
+        self.logger.info('Start running, host: %s, work_dir: %s', get_host_info(), work_dir)
+        if self.logger.isEnabledFor(logging.INFO):  # the table is only built when it is written
+            self.logger.info('Hooks will be executed in the following order:\n%s', self.get_hook_info())
+        self.logger.info(max_fmt, workflow, max_value)
