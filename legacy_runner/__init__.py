@@ -17,6 +17,23 @@ _LAZY: Dict[str, str] = {
     'build_from_cfg': 'legacy_runner.registry',
     'load': 'legacy_runner.utils.fileio',
     'dump': 'legacy_runner.utils.fileio',
+    'get_logger': 'legacy_runner.utils.logging',
+    'print_log': 'legacy_runner.utils.logging',
+    'ProgressBar': 'legacy_runner.utils.progressbar',
+    'track_progress': 'legacy_runner.utils.progressbar',
+    'track_iter_progress': 'legacy_runner.utils.progressbar',
+    'track_parallel_progress': 'legacy_runner.utils.progressbar',
+    'collect_env': 'legacy_runner.utils.env',
+    'is_list_of': 'legacy_runner.utils.misc',
+    'is_seq_of': 'legacy_runner.utils.misc',
+    'is_tuple_of': 'legacy_runner.utils.misc',
+    'is_str': 'legacy_runner.utils.misc',
+    'mkdir_or_exist': 'legacy_runner.utils.misc',
+    'symlink': 'legacy_runner.utils.misc',
+    'scandir': 'legacy_runner.utils.misc',
+    'check_file_exist': 'legacy_runner.utils.misc',
+    'digit_version': 'legacy_runner.utils.misc',
+    'import_modules_from_strings': 'legacy_runner.utils.misc',
 }
 
 

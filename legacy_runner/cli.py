@@ -1,0 +1,188 @@
+"""Command line: ``python -m legacy_runner {print-config,train,test,convert}`` (``legacy-runner``).
+
+Import-light: torch-heavy modules are imported inside the subcommand that needs them, so
+``print-config`` and ``--help`` never import torch. Bad user input (missing or broken config,
+bad ``--cfg-options``, unknown registry type) is one ``error:`` line on stderr and exit code 2;
+``--debug`` adds the traceback.
+"""
+import argparse
+import os
+import sys
+import traceback
+from typing import Any, Callable, Dict, List, Optional
+
+from .errors import ConfigError
+
+PROG = 'legacy-runner'
+CONVERT_MSG = 'convert-config: not implemented yet (see the converter issue)'
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are a single line (no usage block), exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f'{self.prog}: error: {message} (see --help)\n')
+
+
+def _dict_action() -> Any:
+    from .config.dict_action import DictAction
+    return DictAction
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument('--cfg-options', nargs='+', action=_dict_action(), metavar='KEY=VAL',
+                   help='override config keys, e.g. "optimizer.lr=0.01 data.samples_per_gpu=64" '
+                        '(mmcv DictAction syntax: lists "[a,b]", tuples "(a,b)")')
+    p.add_argument('--debug', action='store_true', help='show tracebacks for bad input')
+
+
+def _add_launcher(p: argparse.ArgumentParser) -> None:
+    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                   help='job launcher')
+    p.add_argument('--local_rank', '--local-rank', dest='local_rank', type=int, default=0,
+                   help=argparse.SUPPRESS)
+
+
+def _add_train(sub: Any) -> None:
+    p = sub.add_parser('train', help='train a model from an mmcv-1.x-style config',
+                       description='Train a model (the mmdet/mmcls 1.x tools/train.py flow).')
+    p.add_argument('config', help='train config file path')
+    p.add_argument('--work-dir', help='the dir to save logs and models '
+                                      '(default: ./work_dirs/<config name>)')
+    p.add_argument('--resume-from', help='the checkpoint file to resume from')
+    p.add_argument('--auto-resume', action='store_true',
+                   help='resume from the latest checkpoint in the work_dir automatically')
+    p.add_argument('--no-validate', action='store_true',
+                   help='whether not to evaluate the checkpoint during training')
+    group = p.add_mutually_exclusive_group()
+    group.add_argument('--gpus', type=int, help='(Deprecated, please use --gpu-id) number of gpus to use '
+                                                '(only applicable to non-distributed training)')
+    group.add_argument('--gpu-ids', type=int, nargs='+',
+                       help='(Deprecated, please use --gpu-id) ids of gpus to use '
+                            '(only applicable to non-distributed training)')
+    group.add_argument('--gpu-id', type=int, default=0,
+                       help='id of gpu to use (only applicable to non-distributed training)')
+    p.add_argument('--seed', type=int, default=None, help='random seed')
+    p.add_argument('--diff-seed', action='store_true',
+                   help='whether or not set different seeds for different ranks')
+    p.add_argument('--deterministic', action='store_true',
+                   help='whether to set deterministic options for CUDNN backend')
+    _add_launcher(p)
+    _add_common(p)
+
+
+def _add_test(sub: Any) -> None:
+    p = sub.add_parser('test', help='test a checkpoint on data.test',
+                       description='Run inference with a checkpoint on data.test and evaluate it.')
+    p.add_argument('config', help='test config file path')
+    p.add_argument('checkpoint', help='checkpoint file')
+    p.add_argument('--eval', type=str, nargs='+', metavar='METRIC',
+                   help='evaluation metrics, e.g. "accuracy" (passed to dataset.evaluate)')
+    p.add_argument('--out', help='output result file in pickle format')
+    p.add_argument('--work-dir', help='directory for the evaluation metric json')
+    p.add_argument('--eval-options', nargs='+', action=_dict_action(), metavar='KEY=VAL',
+                   help='custom options for dataset.evaluate')
+    p.add_argument('--tmpdir', help='tmp directory used for collecting results from multiple workers')
+    p.add_argument('--gpu-collect', action='store_true', help='collect results with all_gather')
+    _add_launcher(p)
+    _add_common(p)
+
+
+def _add_print_config(sub: Any) -> None:
+    p = sub.add_parser('print-config', help='print the merged config (pretty_text)',
+                       description='Load a config (with its _base_ files), apply --cfg-options '
+                                   'and print Config.pretty_text.')
+    p.add_argument('config', help='config file path')
+    _add_common(p)
+
+
+def _add_convert(sub: Any) -> None:
+    p = sub.add_parser('convert', help=f'({CONVERT_MSG})', description=CONVERT_MSG)
+    p.add_argument('args', nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    p.add_argument('--debug', action='store_true', help=argparse.SUPPRESS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The single parser with the print-config / train / test / convert subcommands."""
+    parser = _Parser(prog=PROG, description='Run mmcv 1.x-style training configs on modern PyTorch.')
+    from .version import __version__
+    parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
+    sub = parser.add_subparsers(dest='command', metavar='{print-config,train,test,convert}',
+                                parser_class=_Parser)
+    sub.required = True
+    _add_print_config(sub)
+    _add_train(sub)
+    _add_test(sub)
+    _add_convert(sub)
+    return parser
+
+
+def _print_config(args: argparse.Namespace) -> int:
+    from .errors import load_config
+    cfg = load_config(args.config, args.cfg_options)
+    print(cfg.pretty_text)
+    return 0
+
+
+def _export_local_rank(args: argparse.Namespace) -> None:
+    # torch.distributed.launch passes --local_rank; torchrun exports LOCAL_RANK itself.
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+
+
+def _require_file(path: str, what: str) -> None:
+    # Checked before the torch-heavy imports, so that a typo fails fast.
+    if not os.path.isfile(path):
+        raise ConfigError(f'{what} file not found: {path}')
+
+
+def _train(args: argparse.Namespace) -> int:
+    _require_file(args.config, 'config')
+    _export_local_rank(args)
+    from .train import run_train
+    run_train(args)
+    return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    if not args.eval and not args.out:
+        raise ConfigError('test: specify at least one of --eval METRIC or --out FILE')
+    if args.out and not args.out.endswith(('.pkl', '.pickle')):
+        raise ConfigError(f'--out: the output file must be a .pkl or .pickle file, got {args.out}')
+    _require_file(args.config, 'config')
+    _require_file(args.checkpoint, 'checkpoint')
+    _export_local_rank(args)
+    from .train import run_test
+    run_test(args)
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    print(CONVERT_MSG, file=sys.stderr)
+    return 2
+
+
+_COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
+    'print-config': _print_config, 'train': _train, 'test': _test, 'convert': _convert,
+}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of ``legacy-runner`` and ``python -m legacy_runner``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except ConfigError as e:
+        if args.debug:
+            traceback.print_exc()
+        print(f'{PROG} {args.command}: error: {e}', file=sys.stderr)
+        return 2
+
+
+def convert_main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of ``convert-config`` (not implemented yet: exits 2)."""
+    parser = _Parser(prog='convert-config', description=CONVERT_MSG)
+    parser.add_argument('args', nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    parser.parse_args(argv)
+    print(CONVERT_MSG, file=sys.stderr)
+    return 2
