@@ -10,7 +10,18 @@ from .ema import EMAHook
 from .evaluation import DistEvalHook, EvalHook
 from .hook import HOOKS, Hook
 from .iter_timer import IterTimerHook
-from .logger import LoggerHook, TensorboardLoggerHook, TextLoggerHook
+from .logger import (
+                     ClearMLLoggerHook,
+                     DvcliveLoggerHook,
+                     LoggerHook,
+                     MlflowLoggerHook,
+                     NeptuneLoggerHook,
+                     PaviLoggerHook,
+                     SegmindLoggerHook,
+                     TensorboardLoggerHook,
+                     TextLoggerHook,
+                     WandbLoggerHook,
+)
 from .lr_updater import (
                          CosineAnnealingLrUpdaterHook,
                          CosineRestartLrUpdaterHook,
@@ -46,7 +57,9 @@ from .sync_buffer import SyncBuffersHook
 
 __all__ = [
     'HOOKS', 'Hook', 'CheckpointHook', 'ClosureHook', 'EMAHook', 'EvalHook', 'DistEvalHook',
-    'IterTimerHook', 'LoggerHook', 'TextLoggerHook', 'TensorboardLoggerHook', 'LrUpdaterHook',
+    'IterTimerHook', 'LoggerHook', 'TextLoggerHook', 'TensorboardLoggerHook', 'WandbLoggerHook',
+    'MlflowLoggerHook', 'PaviLoggerHook', 'NeptuneLoggerHook', 'DvcliveLoggerHook', 'SegmindLoggerHook',
+    'ClearMLLoggerHook', 'LrUpdaterHook',
     'FixedLrUpdaterHook', 'StepLrUpdaterHook', 'ExpLrUpdaterHook', 'PolyLrUpdaterHook',
     'InvLrUpdaterHook', 'CosineAnnealingLrUpdaterHook', 'FlatCosineAnnealingLrUpdaterHook',
     'CosineRestartLrUpdaterHook', 'CyclicLrUpdaterHook', 'OneCycleLrUpdaterHook',

@@ -108,8 +108,9 @@ class LoggerHook(Hook, metaclass=ABCMeta):
             runner.log_buffer.average(self.interval)
         elif not self.by_epoch and self.every_n_iters(runner, self.interval):
             runner.log_buffer.average(self.interval)
-        elif self.end_of_epoch(runner) and not self.ignore_last:
-            # the last window of the epoch, averaged over `interval` entries regardless
+        elif not self.ignore_last and self.end_of_epoch(runner):
+            # the last window of the epoch, averaged over `interval` entries regardless;
+            # ignore_last is tested first so the common case skips len(data_loader)
             runner.log_buffer.average(self.interval)
         self._flush(runner)
 
