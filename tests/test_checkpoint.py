@@ -7,6 +7,7 @@ from collections import OrderedDict
 import pytest
 import torch
 import torch.nn as nn
+from golden_model import GoldenNet
 
 import legacy_runner.checkpoint as ckpt_mod
 from legacy_runner.checkpoint import (
@@ -25,15 +26,7 @@ GOLDEN = osp.join(osp.dirname(__file__), 'data', 'mmcv_run', 'epoch_3.pth')
 LOGGER = logging.getLogger('test_checkpoint')
 
 
-class Model(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 2)
-        self.bn = nn.BatchNorm1d(2)
-
-    def forward(self, x):
-        return self.bn(self.fc(x))
-
+class Model(GoldenNet):
     def train_step(self, data, optimizer):
         return dict(loss=self(data).sum())
 

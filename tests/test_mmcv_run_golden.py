@@ -12,6 +12,7 @@ from collections import OrderedDict
 import pytest
 import torch
 import torch.nn as nn
+from golden_model import GoldenNet
 from torch.utils.data import DataLoader
 
 from legacy_runner.hooks.checkpoint import CheckpointHook  # noqa: F401  (registers it)
@@ -26,15 +27,7 @@ GOLDEN = osp.join(osp.dirname(__file__), 'data', 'mmcv_run')
 PREFIX = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - (\S+) - (\w+) - ')
 
 
-class Tiny(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 2)
-        self.bn = nn.BatchNorm1d(2)
-
-    def forward(self, x):
-        return self.bn(self.fc(x))
-
+class Tiny(GoldenNet):
     def _step(self, data):
         x, y = data
         out = self(x)

@@ -9,6 +9,7 @@ import warnings
 import pytest
 import torch
 import torch.nn as nn
+from golden_model import GoldenNet
 
 import legacy_runner.hooks.optimizer  # noqa: F401  (registers OptimizerHook)
 from legacy_runner.hooks import HOOKS, Hook
@@ -23,17 +24,7 @@ from legacy_runner.runner.iter_loader import IterLoader
 LOGGER = logging.getLogger('test_runner')
 
 
-class Model(nn.Module):
-    """fc=Linear(4,2), bn=BatchNorm1d(2): the golden checkpoints' architecture."""
-
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 2)
-        self.bn = nn.BatchNorm1d(2)
-
-    def forward(self, x):
-        return self.bn(self.fc(x))
-
+class Model(GoldenNet):
     def train_step(self, data, optimizer, **kwargs):
         self.calls = getattr(self, 'calls', []) + [('train', optimizer, kwargs)]
         return dict(loss=self(data).sum(), log_vars=dict(loss=1.0), num_samples=len(data))

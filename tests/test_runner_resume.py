@@ -5,7 +5,7 @@ import os.path as osp
 
 import pytest
 import torch
-import torch.nn as nn
+from golden_model import GoldenNet
 
 from legacy_runner.runner.epoch_based_runner import EpochBasedRunner
 from legacy_runner.runner.iter_based_runner import IterBasedRunner
@@ -14,17 +14,7 @@ DATA = osp.join(osp.dirname(__file__), 'data', 'mmcv_run')
 LOGGER = logging.getLogger('test_runner_resume')
 
 
-class Model(nn.Module):
-    """fc=Linear(4,2), bn=BatchNorm1d(2): the golden checkpoints' architecture."""
-
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 2)
-        self.bn = nn.BatchNorm1d(2)
-
-    def forward(self, x):
-        return self.bn(self.fc(x))
-
+class Model(GoldenNet):
     def train_step(self, data, optimizer, **kwargs):
         return dict(loss=self(data).sum(), num_samples=len(data))
 

@@ -21,6 +21,15 @@ def _check_local(file_client_args: Optional[Dict], path: Optional[str]) -> None:
                          f'and path {path!r}')
 
 
+def resolve_out_dir(out_dir: Optional[str], work_dir: str) -> str:
+    """mmcv's rule: default to work_dir; a different root gets work_dir's basename appended."""
+    if not out_dir:
+        return work_dir
+    if out_dir != work_dir:
+        return osp.join(out_dir, osp.basename(work_dir.rstrip(osp.sep)))
+    return out_dir
+
+
 @HOOKS.register_module()
 class CheckpointHook(Hook):
     """Save a checkpoint every ``interval`` epochs (``by_epoch``) or iterations.
@@ -56,11 +65,7 @@ class CheckpointHook(Hook):
         self.file_client_args = file_client_args
 
     def before_run(self, runner: Any) -> None:
-        if not self.out_dir:
-            self.out_dir = runner.work_dir
-        if self.out_dir != runner.work_dir:
-            basename = osp.basename(runner.work_dir.rstrip(osp.sep))
-            self.out_dir = osp.join(self.out_dir, basename)
+        self.out_dir = resolve_out_dir(self.out_dir, runner.work_dir)
         runner.logger.info('Checkpoints will be saved to %s by %s.', self.out_dir, _BACKEND_NAME)
         # The local disk allows symlinks, so an explicit create_symlink is kept as given.
         self.args.setdefault('create_symlink', True)

@@ -20,6 +20,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from torch.utils.data import DataLoader
 
 from ..utils.misc import is_seq_of
+from .checkpoint import resolve_out_dir
 from .hook import Hook
 from .logger.base import LoggerHook
 
@@ -137,11 +138,9 @@ class EvalHook(Hook):
             self.compare_func = self.rule_map[self.rule]
 
     def before_run(self, runner: Any) -> None:
-        if not self.out_dir:
-            self.out_dir = runner.work_dir
-        if self.out_dir != runner.work_dir:
-            basename = osp.basename(runner.work_dir.rstrip(osp.sep))
-            self.out_dir = osp.join(self.out_dir, basename)
+        given = self.out_dir
+        self.out_dir = resolve_out_dir(given, runner.work_dir)
+        if given and given != runner.work_dir:
             runner.logger.info(f'The best checkpoint will be saved to {self.out_dir} by HardDiskBackend')
         if self.save_best is not None:
             if runner.meta is None:

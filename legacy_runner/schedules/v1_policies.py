@@ -197,16 +197,32 @@ class InvLrPolicy(V1Policy):
         return base * (1 + self.gamma * progress)**(-self.power)
 
 
-class CosineAnnealingLrPolicy(V1Policy):
+class _AnnealToFloor(V1Policy):
+    """Anneal from the base value to a floor over the whole run.
+
+    The floor is absolute or a ratio of the base (exactly one is given); subclasses only pick the
+    annealing curve and mmcv's argument names.
+    """
+    anneal: AnnealFn = staticmethod(annealing_cos)  # type: ignore[assignment]
+    # mmcv's argument names, also kept as attributes (the converter reads them)
+    floor_names = ('min_lr', 'min_lr_ratio')
+
+    def __init__(self, minimum: Optional[float], ratio: Optional[float]) -> None:
+        assert (minimum is None) ^ (ratio is None)
+        self.minimum, self.ratio = minimum, ratio
+        setattr(self, self.floor_names[0], minimum)
+        setattr(self, self.floor_names[1], ratio)
+
+    def value(self, base: float, progress: int, max_progress: Optional[int]) -> float:
+        return self.anneal(base, _target(base, self.minimum, self.ratio),
+                           progress / max_progress)  # type: ignore[operator]
+
+
+class CosineAnnealingLrPolicy(_AnnealToFloor):
     hook_name = 'CosineAnnealingLrUpdaterHook'
 
     def __init__(self, min_lr: Optional[float] = None, min_lr_ratio: Optional[float] = None) -> None:
-        assert (min_lr is None) ^ (min_lr_ratio is None)
-        self.min_lr, self.min_lr_ratio = min_lr, min_lr_ratio
-
-    def value(self, base: float, progress: int, max_progress: Optional[int]) -> float:
-        return annealing_cos(base, _target(base, self.min_lr, self.min_lr_ratio),
-                             progress / max_progress)  # type: ignore[operator]
+        super().__init__(min_lr, min_lr_ratio)
 
 
 class FlatCosineAnnealingLrPolicy(V1Policy):
@@ -315,16 +331,12 @@ class OneCycleLrPolicy(V1Policy):
         raise ValueError(f'iteration {progress} is past the last OneCycle phase')
 
 
-class LinearAnnealingLrPolicy(V1Policy):
+class LinearAnnealingLrPolicy(_AnnealToFloor):
     hook_name = 'LinearAnnealingLrUpdaterHook'
+    anneal = staticmethod(annealing_linear)
 
     def __init__(self, min_lr: Optional[float] = None, min_lr_ratio: Optional[float] = None) -> None:
-        assert (min_lr is None) ^ (min_lr_ratio is None)
-        self.min_lr, self.min_lr_ratio = min_lr, min_lr_ratio
-
-    def value(self, base: float, progress: int, max_progress: Optional[int]) -> float:
-        return annealing_linear(base, _target(base, self.min_lr, self.min_lr_ratio),
-                                progress / max_progress)  # type: ignore[operator]
+        super().__init__(min_lr, min_lr_ratio)
 
 
 # ----------------------------------------------------------------------------- momentum policies
@@ -340,32 +352,19 @@ class StepMomentumPolicy(V1Policy):
         return _step_value(base, progress, self.step, self.gamma, self.min_momentum)
 
 
-class CosineAnnealingMomentumPolicy(V1Policy):
+class CosineAnnealingMomentumPolicy(_AnnealToFloor):
     hook_name = 'CosineAnnealingMomentumUpdaterHook'
     param = 'momentum'
+    floor_names = ('min_momentum', 'min_momentum_ratio')
 
     def __init__(self, min_momentum: Optional[float] = None,
                  min_momentum_ratio: Optional[float] = None) -> None:
-        assert (min_momentum is None) ^ (min_momentum_ratio is None)
-        self.min_momentum, self.min_momentum_ratio = min_momentum, min_momentum_ratio
-
-    def value(self, base: float, progress: int, max_progress: Optional[int]) -> float:
-        return annealing_cos(base, _target(base, self.min_momentum, self.min_momentum_ratio),
-                             progress / max_progress)  # type: ignore[operator]
+        super().__init__(min_momentum, min_momentum_ratio)
 
 
-class LinearAnnealingMomentumPolicy(V1Policy):
+class LinearAnnealingMomentumPolicy(CosineAnnealingMomentumPolicy):
     hook_name = 'LinearAnnealingMomentumUpdaterHook'
-    param = 'momentum'
-
-    def __init__(self, min_momentum: Optional[float] = None,
-                 min_momentum_ratio: Optional[float] = None) -> None:
-        assert (min_momentum is None) ^ (min_momentum_ratio is None)
-        self.min_momentum, self.min_momentum_ratio = min_momentum, min_momentum_ratio
-
-    def value(self, base: float, progress: int, max_progress: Optional[int]) -> float:
-        return annealing_linear(base, _target(base, self.min_momentum, self.min_momentum_ratio),
-                                progress / max_progress)  # type: ignore[operator]
+    anneal = staticmethod(annealing_linear)
 
 
 class CyclicMomentumPolicy(_CyclicBase):
