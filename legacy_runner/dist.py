@@ -116,6 +116,14 @@ def init_dist(launcher: str, backend: str = 'nccl', **kwargs: Any) -> None:
         raise ValueError(f'Invalid launcher type: {launcher}')
 
 
+def _divide_(t: torch.Tensor, world_size: int) -> torch.Tensor:
+    # Integer buffers (BatchNorm's num_batches_tracked) cannot take a true division in place;
+    # mmcv fails there, we floor-divide the sum instead.
+    if t.is_floating_point() or t.is_complex():
+        return t.div_(world_size)
+    return t.div_(world_size, rounding_mode='floor')
+
+
 def _allreduce_coalesced(tensors: list, world_size: int, bucket_size_mb: int = -1) -> None:
     if bucket_size_mb > 0:
         buckets = _take_tensors(tensors, bucket_size_mb * 1024 * 1024)
@@ -128,7 +136,7 @@ def _allreduce_coalesced(tensors: list, world_size: int, bucket_size_mb: int = -
     for bucket in buckets:
         flat = _flatten_dense_tensors(bucket)
         dist.all_reduce(flat)
-        flat.div_(world_size)
+        _divide_(flat, world_size)
         for t, synced in zip(bucket, _unflatten_dense_tensors(flat, bucket)):
             t.copy_(synced)
 
@@ -141,7 +149,11 @@ def _allreduce(tensors: list, coalesce: bool, bucket_size_mb: int) -> None:
         _allreduce_coalesced(tensors, world_size, bucket_size_mb)
     else:
         for t in tensors:
-            dist.all_reduce(t.div_(world_size))
+            if t.is_floating_point():
+                dist.all_reduce(t.div_(world_size))
+            else:
+                dist.all_reduce(t)
+                _divide_(t, world_size)
 
 
 def allreduce_grads(params: Iterable[torch.nn.Parameter], coalesce: bool = True,

@@ -72,8 +72,14 @@ WORKER = textwrap.dedent('''
     allreduce_grads([p], bucket_size_mb=1)
     q = torch.ones(1)
     allreduce_params([q], coalesce=False)
+    # BatchNorm-style buffers: an integer counter must survive both paths (mmcv crashes here)
+    bn = torch.nn.BatchNorm1d(2)
+    bn.num_batches_tracked += 3 + 2 * rank
+    allreduce_params(bn.buffers())
+    n = torch.tensor([7 + rank])
+    allreduce_params([n], coalesce=False)
     logger = get_logger('distlog', log_file=sys.argv[1] + f'.{rank}')
-    out = dict(rank=rank, world=world, a=a.tolist(), b=b.tolist(), grad=p.grad.tolist(), q=q.tolist(),
+    out = dict(rank=rank, world=world, a=a.tolist(), b=b.tolist(), nbt=bn.num_batches_tracked.item(), n=n.item(), grad=p.grad.tolist(), q=q.tolist(),
                master=master_only(lambda: 'ran')(), level=logger.level, handlers=len(logger.handlers),
                backend=torch.distributed.get_backend())
     print(json.dumps(out))
@@ -105,6 +111,7 @@ def test_two_process_gloo(tmp_path):
     for r in results:
         assert r['world'] == 2 and r['backend'] == 'gloo'
         assert r['a'] == [1.5, 5.0] and r['b'] == [0.5] and r['grad'] == [0.5] * 3 and r['q'] == [1.0]
+        assert r['nbt'] == (3 + 5) // 2 and r['n'] == (7 + 8) // 2
     r0, r1 = sorted(results, key=lambda r: r['rank'])
     assert r0['master'] == 'ran' and r1['master'] is None
     # rank 0 logs at INFO with a file; other ranks only log errors and write no file
