@@ -14,7 +14,8 @@ from typing import Any, Callable, Dict, List, Optional
 from .errors import ConfigError
 
 PROG = 'legacy-runner'
-CONVERT_MSG = 'convert-config: not implemented yet (see the converter issue)'
+CONVERT_HELP = ('convert a v1 (mmcv 1.x) config or config tree to the v2 (mmengine-style) format; '
+                'arguments as for convert-config (see `convert-config --help`)')
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,9 +98,8 @@ def _add_print_config(sub: Any) -> None:
 
 
 def _add_convert(sub: Any) -> None:
-    p = sub.add_parser('convert', help=f'({CONVERT_MSG})', description=CONVERT_MSG)
-    p.add_argument('args', nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    p.add_argument('--debug', action='store_true', help=argparse.SUPPRESS)
+    # listed for --help only: main() hands everything after 'convert' to convert-config unparsed
+    sub.add_parser('convert', help=CONVERT_HELP, description=CONVERT_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,18 +157,16 @@ def _test(args: argparse.Namespace) -> int:
     return 0
 
 
-def _convert(args: argparse.Namespace) -> int:
-    print(CONVERT_MSG, file=sys.stderr)
-    return 2
-
-
 _COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
-    'print-config': _print_config, 'train': _train, 'test': _test, 'convert': _convert,
+    'print-config': _print_config, 'train': _train, 'test': _test,
 }
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of ``legacy-runner`` and ``python -m legacy_runner``; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ['convert']:
+        return convert_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
@@ -180,9 +178,6 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def convert_main(argv: Optional[List[str]] = None) -> int:
-    """Entry point of ``convert-config`` (not implemented yet: exits 2)."""
-    parser = _Parser(prog='convert-config', description=CONVERT_MSG)
-    parser.add_argument('args', nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    parser.parse_args(argv)
-    print(CONVERT_MSG, file=sys.stderr)
-    return 2
+    """Entry point of the ``convert-config`` console script."""
+    from compat.convert.cli import main as convert_cli
+    return convert_cli(argv)

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from legacy_runner.cli import CONVERT_MSG, convert_main
+from legacy_runner.cli import convert_main
 from legacy_runner.config import Config
 from legacy_runner.errors import ConfigError
 
@@ -205,14 +205,18 @@ def test_syntax_error_names_the_file(tmp_path):
     assert debug.returncode == 2 and 'Traceback' in debug.stderr
 
 
-def test_convert_is_not_implemented(capsys):
-    proc = run_cli('convert', 'configs_v1/mlp_step_epoch.py')
-    assert proc.returncode == 2 and proc.stderr.strip() == CONVERT_MSG
+def test_convert_subcommand_and_console_script_reach_the_converter(tmp_path, capsys):
+    out = tmp_path / 'v2.py'
+    proc = run_cli('convert', 'configs_v1/mlp_step_epoch.py', str(out), '--verify', '--epoch-length', '16')
+    assert proc.returncode == 0, proc.stderr
+    assert 'tolerance 1e-09: OK' in proc.stdout and out.is_file()
+    # the same converter behind the convert-config entry point, on the same input
+    out2 = tmp_path / 'v2_again.py'
+    assert convert_main([STEP, str(out2)]) == 0
+    assert out2.read_bytes() == out.read_bytes()
     help_text = run_cli('convert', '--help')
-    assert help_text.returncode == 0 and 'not implemented yet' in help_text.stdout
-    assert 'not implemented yet' in run_cli('--help').stdout
-    assert convert_main(['anything']) == 2
-    assert capsys.readouterr().err.strip() == CONVERT_MSG
-    with pytest.raises(SystemExit) as exc:
-        convert_main(['--help'])
-    assert exc.value.code == 0 and 'not implemented yet' in capsys.readouterr().out
+    assert help_text.returncode == 0 and '--epoch-length' in help_text.stdout
+    assert 'convert a v1' in run_cli('--help').stdout
+    bad = run_cli('convert', str(tmp_path / 'missing.py'), str(tmp_path / 'x.py'))
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert 'missing.py' in bad.stderr and not (tmp_path / 'x.py').exists()

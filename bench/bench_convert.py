@@ -1,0 +1,153 @@
+"""Benchmark: convert-config throughput on a large generated v1 tree.
+
+Usage: python bench/bench_convert.py [--models 12] [--schedules 8] [--datasets 4] [--keep DIR]
+
+The generated tree looks like an OpenMMLab repo: ``_base_/{models,datasets,schedules}`` fragments,
+one ``default_runtime.py``, and one full config per (model, dataset, schedule) combination that
+inherits four bases and overrides a few keys (so most v2 files are ``_base_`` + a diff). Schedules
+cycle through step/cosine/poly/cyclic/OneCycle/flat-cosine/restart policies with warmups, on epoch
+and iteration runners, so the numeric measurement runs too. Prints configs per second for tree mode
+(in process, cold and warm formatting cache) and for single-file conversions.
+"""
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+SCHEDULES = [
+    ("dict(policy='step', step=[8, 11], warmup='linear', warmup_iters=500, warmup_ratio=0.001)",
+     "dict(type='EpochBasedRunner', max_epochs=12)"),
+    ("dict(policy='CosineAnnealing', min_lr_ratio=0.01, warmup='linear', warmup_iters=5, "
+     "warmup_by_epoch=True, warmup_ratio=0.001)", "dict(type='EpochBasedRunner', max_epochs=100)"),
+    ("dict(policy='poly', power=0.9, min_lr=1e-4, by_epoch=False)",
+     "dict(type='IterBasedRunner', max_iters=20000)"),
+    ("dict(policy='cyclic', target_ratio=(10, 1e-4), cyclic_times=2, step_ratio_up=0.4)",
+     "dict(type='IterBasedRunner', max_iters=2000)"),
+    ("dict(policy='OneCycle', max_lr=0.02)", "dict(type='EpochBasedRunner', max_epochs=30)"),
+    ("dict(policy='FlatCosineAnnealing', start_percent=0.75, min_lr=1e-4)",
+     "dict(type='EpochBasedRunner', max_epochs=24)"),
+    ("dict(policy='CosineRestart', periods=[10, 10, 10], restart_weights=[1, 0.7, 0.5], min_lr_ratio=0.01)",
+     "dict(type='EpochBasedRunner', max_epochs=30)"),
+    ("dict(policy='step', step=[16, 22], warmup='exp', warmup_iters=300, warmup_ratio=0.01)",
+     "dict(type='EpochBasedRunner', max_epochs=24)"),
+]
+RUNTIME = """checkpoint_config = dict(interval=1, max_keep_ckpts=3)
+log_config = dict(interval=50, hooks=[dict(type='TextLoggerHook'), dict(type='TensorboardLoggerHook')])
+custom_hooks = [dict(type='EmptyCacheHook', after_iter=False)]
+dist_params = dict(backend='nccl')
+log_level = 'INFO'
+load_from = None
+resume_from = None
+workflow = [('train', 1)]
+cudnn_benchmark = True
+"""
+
+
+def model_file(i: int) -> str:
+    return (f"model = dict(type='Classifier{i}', backbone=dict(type='ResNet', depth={18 + 8 * i}, "
+            f"num_stages=4, out_indices=(3, ), style='pytorch'), neck=dict(type='GlobalAveragePooling'), "
+            f"head=dict(type='LinearClsHead', num_classes=1000, in_channels={512 * (i % 4 + 1)}, "
+            "loss=dict(type='CrossEntropyLoss', loss_weight=1.0), topk=(1, 5)))\n")
+
+
+def dataset_file(i: int) -> str:
+    return (f"dataset_type = 'Dataset{i}'\n"
+            "img_norm_cfg = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)\n"
+            "train_pipeline = [dict(type='LoadImageFromFile'), dict(type='RandomResizedCrop', size=224), "
+            "dict(type='RandomFlip', flip_prob=0.5), dict(type='Normalize', **img_norm_cfg), "
+            "dict(type='ImageToTensor', keys=['img']), dict(type='Collect', keys=['img', 'gt_label'])]\n"
+            "test_pipeline = [dict(type='LoadImageFromFile'), dict(type='CenterCrop', crop_size=224), "
+            "dict(type='Collect', keys=['img'])]\n"
+            f"data = dict(samples_per_gpu={32 * (i + 1)}, workers_per_gpu=2, "
+            "train=dict(type=dataset_type, data_prefix='data/train', pipeline=train_pipeline), "
+            "val=dict(type=dataset_type, data_prefix='data/val', pipeline=test_pipeline), "
+            "test=dict(type=dataset_type, data_prefix='data/val', pipeline=test_pipeline))\n"
+            "evaluation = dict(interval=1, metric='accuracy')\n")
+
+
+def schedule_file(i: int) -> str:
+    lr, runner = SCHEDULES[i % len(SCHEDULES)]
+    return (f"optimizer = dict(type='SGD', lr={0.1 / (i + 1):.4f}, momentum=0.9, weight_decay=1e-4)\n"
+            "optimizer_config = dict(grad_clip=None)\n"
+            f"lr_config = {lr}\nrunner = {runner}\n")
+
+
+def generate(root: Path, models: int, datasets: int, schedules: int) -> int:
+    """Write the tree; returns the number of config files."""
+    for sub in ('models', 'datasets', 'schedules'):
+        (root / '_base_' / sub).mkdir(parents=True, exist_ok=True)
+    (root / '_base_' / 'default_runtime.py').write_text(RUNTIME)
+    for i in range(models):
+        (root / '_base_' / 'models' / f'model{i}.py').write_text(model_file(i))
+    for i in range(datasets):
+        (root / '_base_' / 'datasets' / f'dataset{i}.py').write_text(dataset_file(i))
+    for i in range(schedules):
+        (root / '_base_' / 'schedules' / f'schedule{i}.py').write_text(schedule_file(i))
+    count = 1 + models + datasets + schedules
+    for m in range(models):
+        folder = root / f'model{m}'
+        folder.mkdir(exist_ok=True)
+        for d in range(datasets):
+            for s in range(schedules):
+                extra = f'optimizer = dict(lr={0.05 * (m + 1):.3f})\n' if (m + d + s) % 3 == 0 else ''
+                extra += f'data = dict(samples_per_gpu={16 * (s + 1)})\n' if (m + s) % 2 == 0 else ''
+                (folder / f'm{m}_d{d}_s{s}.py').write_text(
+                    f"_base_ = ['../_base_/models/model{m}.py', '../_base_/datasets/dataset{d}.py', "
+                    f"'../_base_/schedules/schedule{s}.py', '../_base_/default_runtime.py']\n{extra}")
+                count += 1
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--models', type=int, default=12)
+    parser.add_argument('--datasets', type=int, default=4)
+    parser.add_argument('--schedules', type=int, default=8)
+    parser.add_argument('--keep', help='generate the tree here and keep it')
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    from compat.convert import writer
+    from compat.convert.cli import main as cli_main
+    from compat.convert.tree import convert_tree, write_tree
+    import_s = time.perf_counter() - t0
+
+    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix='bench_convert_'))
+    try:
+        src, dst = root / 'configs_v1', root / 'configs_v2'
+        n = generate(src, args.models, args.datasets, args.schedules)
+        print(f'generated {n} configs in {src}')
+        print(f'import compat.convert (cli, tree): {import_s * 1000:.0f} ms')
+        for label in ('cold formatting cache', 'warm formatting cache'):
+            if label.startswith('cold'):
+                writer._cache.clear()
+            t = time.perf_counter()
+            files = convert_tree(str(src))
+            write_tree(files, str(dst))
+            dt = time.perf_counter() - t
+            derived = sum(f.mode == 'derived' for f in files)
+            print(f'tree mode, {label}: {len(files)} configs in {dt:.2f} s = {len(files) / dt:.0f} configs/s '
+                  f'({derived} written as _base_ + diff)')
+        leaves = [f for f in files if f.complete][:40]
+        writer._cache.clear()
+        t = time.perf_counter()
+        for f in leaves:
+            assert cli_main([str(src / f.rel), str(root / 'single.py'), '-q']) == 0
+        dt = time.perf_counter() - t
+        print(f'single-file mode (merged config, full report, load-back check): {len(leaves)} configs in '
+              f'{dt:.2f} s = {len(leaves) / dt:.0f} configs/s')
+    finally:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == '__main__':
+    main()

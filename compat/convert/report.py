@@ -1,0 +1,95 @@
+"""Per-key conversion report: one :class:`Entry` per v1 key, a text table and the JSON form."""
+import json
+import math
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+EXACT, APPROXIMATE, CARRIED, DROPPED = 'exact', 'approximate', 'carried', 'dropped'
+STATUSES = (EXACT, APPROXIMATE, CARRIED, DROPPED)
+
+
+class Entry:
+    """What happened to one v1 key.
+
+    Args:
+        key: dotted v1 path, e.g. ``'lr_config.warmup_iters'`` or ``'log_config.hooks[0].type'``.
+        status: ``exact`` (a v2 form with the same behaviour), ``approximate`` (behaviour differs;
+            ``bound`` is the max relative LR/momentum difference when it is numeric), ``carried``
+            (copied unchanged) or ``dropped`` (no v2 counterpart; ``reason`` says why).
+        to: the v2 path(s) it went to, or None.
+        bound: max relative difference for an approximate schedule key (None if not numeric).
+        reason: a short explanation.
+        param: ``'lr'``/``'momentum'`` for schedule keys whose bound comes from measurement.
+    """
+
+    __slots__ = ('key', 'status', 'to', 'bound', 'reason', 'param')
+
+    def __init__(self, key: str, status: str, to: Optional[str] = None, reason: str = '',
+                 bound: Optional[float] = None, param: Optional[str] = None) -> None:
+        if status not in STATUSES:
+            raise ValueError(f'unknown status {status!r}')
+        self.key, self.status, self.to, self.reason = key, status, to, reason
+        self.bound, self.param = bound, param
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The JSON record (``bound`` is only non-null for approximate entries)."""
+        bound = self.bound if self.status == APPROXIMATE else None
+        if bound is not None and not math.isfinite(bound):
+            bound = None  # JSON has no inf; the reason says "unbounded"
+        return {'key': self.key, 'status': self.status, 'to': self.to, 'bound': bound,
+                'reason': self.reason}
+
+    def __repr__(self) -> str:
+        return f'Entry({self.key!r}, {self.status!r}, to={self.to!r}, bound={self.bound!r})'
+
+
+def counts(entries: Iterable[Entry]) -> Dict[str, int]:
+    """Number of entries per status, in the fixed status order."""
+    out = {s: 0 for s in STATUSES}
+    for e in entries:
+        out[e.status] += 1
+    return out
+
+
+def summary_line(entries: Sequence[Entry]) -> str:
+    c = counts(entries)
+    return f'{len(entries)} keys: ' + ', '.join(f'{c[s]} {s}' for s in STATUSES)
+
+
+def is_strict_clean(entries: Iterable[Entry]) -> bool:
+    """True when nothing is approximate or dropped (what ``--strict`` requires)."""
+    return all(e.status in (EXACT, CARRIED) for e in entries)
+
+
+def _fmt_bound(e: Entry) -> str:
+    if e.status != APPROXIMATE:
+        return '-'
+    if e.bound is None:
+        return 'n/a'
+    return f'{e.bound:.3g}'
+
+
+def format_table(entries: Sequence[Entry], max_to: int = 48) -> str:
+    """A plain-text table: key, status, to, bound, reason (reasons are never cut)."""
+    rows = [(e.key, e.status, _shorten(e.to or '-', max_to), _fmt_bound(e), e.reason) for e in entries]
+    header = ('v1 key', 'status', 'v2 key', 'bound', 'reason')
+    widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(4)]
+    lines = ['  '.join(h.ljust(w) for h, w in zip(header[:4], widths)) + '  ' + header[4]]
+    lines.append('  '.join('-' * w for w in widths) + '  ' + '-' * 6)
+    for r in rows:
+        lines.append(('  '.join(c.ljust(w) for c, w in zip(r[:4], widths)) + '  ' + r[4]).rstrip())
+    lines.append(summary_line(entries))
+    return '\n'.join(lines)
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 3] + '...'
+
+
+def to_json(entries: Sequence[Entry]) -> str:
+    """The ``--report`` file: a JSON list of entry records, stable key order."""
+    return json.dumps([e.to_dict() for e in entries], indent=2) + '\n'
+
+
+def tree_to_json(per_file: Dict[str, List[Entry]]) -> str:
+    """Tree-mode report: ``{relative path: [entries]}`` for every converted full config."""
+    return json.dumps({k: [e.to_dict() for e in v] for k, v in sorted(per_file.items())}, indent=2) + '\n'
