@@ -11,6 +11,7 @@ import sys
 import traceback
 from typing import Any, Callable, Dict, List, Optional
 
+from .commands import discover
 from .errors import ConfigError
 
 PROG = 'legacy-runner'
@@ -103,17 +104,22 @@ def _add_convert(sub: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The single parser with the print-config / train / test / convert subcommands."""
+    """The single parser: print-config / train / test / convert, plus legacy_runner.commands."""
     parser = _Parser(prog=PROG, description='Run mmcv 1.x-style training configs on modern PyTorch.')
     from .version import __version__
     parser.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
-    sub = parser.add_subparsers(dest='command', metavar='{print-config,train,test,convert}',
-                                parser_class=_Parser)
+    sub = parser.add_subparsers(dest='command', metavar='COMMAND', parser_class=_Parser)
     sub.required = True
     _add_print_config(sub)
     _add_train(sub)
     _add_test(sub)
     _add_convert(sub)
+    for module in discover():
+        p = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        if not any(a.dest == 'debug' for a in p._actions):
+            p.add_argument('--debug', action='store_true', help='show tracebacks for bad input')
+        p.set_defaults(run=module.run)
     return parser
 
 
@@ -169,7 +175,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return convert_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args)
+        return args.run(args) if 'run' in args else _COMMANDS[args.command](args)
     except ConfigError as e:
         if args.debug:
             traceback.print_exc()
