@@ -3,20 +3,24 @@
 Deliberate difference from mmcv: looking up an unknown name raises a KeyError that names the
 registry and suggests close registered names, instead of a bare "X is not in the registry".
 """
-import difflib
-import inspect
 import sys
+import types
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
 
 
 def _suggest(name: str, registry: 'Registry') -> str:
+    import difflib  # only on the error path: keeps `import legacy_runner.registry` light
     candidates = sorted(registry.all_names())
     close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
     if not close:
         lowered = name.lower()
         close = [c for c in candidates if lowered in c.lower() or c.lower() in lowered][:3]
     return f' Did you mean: {", ".join(close)}?' if close else ''
+
+
+def _is_class_or_function(obj: Any) -> bool:
+    return isinstance(obj, (type, types.FunctionType))
 
 
 def build_from_cfg(cfg: Dict, registry: 'Registry', default_args: Optional[Dict] = None) -> Any:
@@ -42,7 +46,7 @@ def build_from_cfg(cfg: Dict, registry: 'Registry', default_args: Optional[Dict]
         if obj_cls is None:
             raise KeyError(f'{obj_type} is not in the {registry.name} registry.'
                            f'{_suggest(obj_type, registry)}')
-    elif inspect.isclass(obj_type) or inspect.isfunction(obj_type):
+    elif _is_class_or_function(obj_type):
         obj_cls = obj_type
     else:
         raise TypeError(f'type must be a str or valid type, but got {type(obj_type)}')
@@ -157,7 +161,7 @@ class Registry:
 
     def _register_module(self, module: Any, module_name: Union[None, str, List[str]] = None,
                          force: bool = False) -> None:
-        if not inspect.isclass(module) and not inspect.isfunction(module):
+        if not _is_class_or_function(module):
             raise TypeError(f'module must be a class or a function, but got {type(module)}')
         if module_name is None:
             module_name = module.__name__
