@@ -28,7 +28,14 @@ def merge_a_into_b(a: Mapping, b: Union[Dict, list], allow_list_keys: bool = Fal
             index = int(key)
             if index >= len(b):
                 raise KeyError(f'Index {index} exceeds the length of list {b}')
-            b[index] = merge_a_into_b(value, b[index], allow_list_keys)
+            if not isinstance(value, dict):
+                # a leaf such as ``--cfg-options a.0=5`` replaces the item (mmcv crashed here)
+                b[index] = value
+            elif isinstance(b[index], (dict, list)):
+                b[index] = merge_a_into_b(value, b[index], allow_list_keys)
+            else:
+                raise TypeError(f'{key}={value} cannot be merged into item {index} of {b}: the item '
+                                f'is of type {type(b[index])}, not a dict or list')
         elif isinstance(value, dict):
             # the order of the two tests matters: ``_delete_`` is popped only for inherited keys
             if key in b and not value.pop(DELETE_KEY, False):
