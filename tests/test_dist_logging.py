@@ -79,7 +79,8 @@ WORKER = textwrap.dedent('''
     n = torch.tensor([7 + rank])
     allreduce_params([n], coalesce=False)
     logger = get_logger('distlog', log_file=sys.argv[1] + f'.{rank}')
-    out = dict(rank=rank, world=world, a=a.tolist(), b=b.tolist(), nbt=bn.num_batches_tracked.item(), n=n.item(), grad=p.grad.tolist(), q=q.tolist(),
+    out = dict(rank=rank, world=world, a=a.tolist(), b=b.tolist(), nbt=bn.num_batches_tracked.item(),
+               n=n.item(), grad=p.grad.tolist(), q=q.tolist(),
                master=master_only(lambda: 'ran')(), level=logger.level, handlers=len(logger.handlers),
                backend=torch.distributed.get_backend())
     print(json.dumps(out))
