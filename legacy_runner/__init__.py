@@ -34,6 +34,11 @@ _LAZY: Dict[str, str] = {
     'check_file_exist': 'legacy_runner.utils.misc',
     'digit_version': 'legacy_runner.utils.misc',
     'import_modules_from_strings': 'legacy_runner.utils.misc',
+    'get_git_hash': 'legacy_runner.utils.misc',
+    'Timer': 'legacy_runner.utils.timer',
+    'TimerError': 'legacy_runner.utils.timer',
+    'check_time': 'legacy_runner.utils.timer',
+    'FileClient': 'legacy_runner.utils.file_client',
 }
 
 

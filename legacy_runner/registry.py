@@ -76,6 +76,9 @@ class Registry:
         self._name = name
         self._module_dict: Dict[str, Any] = {}
         self._children: Dict[str, 'Registry'] = {}
+        # Registries searched for unscoped keys not found here (mmengine default_scope-like).
+        # Empty unless linked with add_fallback (the mmcv shim does it), so mmcv semantics hold.
+        self._fallbacks: List['Registry'] = []
         self._scope = self.infer_scope() if scope is None else scope
         if build_func is None:
             self.build_func = parent.build_func if parent is not None else build_from_cfg
@@ -132,15 +135,23 @@ class Registry:
         names = list(self._module_dict)
         for scope, child in self._children.items():
             names.extend(f'{scope}.{n}' for n in child.all_names())
+        for linked in self._fallbacks:
+            names.extend(n for n in linked.module_dict if n not in names)
         return names
 
     def get(self, key: str) -> Any:
         """Return the class registered as ``key`` (``'scope.Name'`` allowed) or None."""
         scope, real_key = self.split_scope_key(key)
         if scope is None or scope == self._scope:
-            return self._module_dict.get(real_key)
+            found = self._module_dict.get(real_key)
+            if found is None and scope is None and self._fallbacks:
+                found = self._search_fallbacks(real_key, set())
+            return found
         if scope in self._children:
             return self._children[scope].get(real_key)
+        for linked in self._fallbacks:
+            if linked.scope == scope:
+                return linked.get(real_key)
         parent = self.parent
         if parent is None:
             # mmcv dereferences a None parent here (AttributeError); an unknown scope is just absent.
@@ -148,6 +159,35 @@ class Registry:
         while parent.parent is not None:
             parent = parent.parent
         return parent.get(key)
+
+    def add_fallback(self, registry: 'Registry') -> None:
+        """Also search ``registry`` (and its children) for unscoped keys missing here."""
+        assert isinstance(registry, Registry)
+        if registry is not self and all(r is not registry for r in self._fallbacks):
+            self._fallbacks.append(registry)
+
+    @property
+    def fallbacks(self) -> List['Registry']:
+        return list(self._fallbacks)
+
+    def _search_fallbacks(self, key: str, seen: set) -> Any:
+        for reg in self._fallbacks:
+            found = reg._search_tree(key, seen)
+            if found is not None:
+                return found
+        return None
+
+    def _search_tree(self, key: str, seen: set) -> Any:
+        # own names, then children, then linked registries; each registry visited once
+        if id(self) in seen:
+            return None
+        seen.add(id(self))
+        found = self._module_dict.get(key)
+        for child in self._children.values():
+            if found is not None:
+                break
+            found = child._search_tree(key, seen)
+        return found if found is not None else self._search_fallbacks(key, seen)
 
     def build(self, *args: Any, **kwargs: Any) -> Any:
         return self.build_func(*args, **kwargs, registry=self)

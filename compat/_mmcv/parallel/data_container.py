@@ -1,0 +1,4 @@
+"""``mmcv.parallel.data_container`` (shim)."""
+from legacy_runner.parallel import DataContainer
+
+__all__ = ['DataContainer']

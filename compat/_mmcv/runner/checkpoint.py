@@ -1,0 +1,66 @@
+"""``mmcv.runner.checkpoint`` (shim): checkpoint I/O plus the model-zoo lookups.
+
+legacy_runner bundles no model-zoo url lists: ``get_external_models`` & co. read the JSON files
+from the mmcv home directory (``$MMCV_HOME``, default ``~/.cache/mmcv``) when present, else {}.
+"""
+import json
+import os.path as osp
+import pkgutil
+from typing import Dict
+
+from legacy_runner.checkpoint import (  # noqa: F401
+    CheckpointLoader,
+    _get_mmcv_home,
+    _load_checkpoint,
+    _load_checkpoint_with_prefix,
+    get_state_dict,
+    load_checkpoint,
+    load_from_http,
+    load_from_local,
+    load_state_dict,
+    save_checkpoint,
+    weights_to_cpu,
+)
+
+
+def _home_json(name: str) -> Dict[str, str]:
+    path = osp.join(_get_mmcv_home(), name)
+    if not osp.isfile(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def get_torchvision_models() -> Dict[str, str]:
+    """``model_urls`` of the installed torchvision's model modules ({} without torchvision)."""
+    try:
+        import torchvision.models as tv_models
+    except ImportError:
+        return {}
+    urls: Dict[str, str] = {}
+    for info in pkgutil.walk_packages(tv_models.__path__, tv_models.__name__ + '.'):
+        if info.ispkg:
+            continue
+        try:
+            module = __import__(info.name, fromlist=['_'])
+        except Exception:
+            continue
+        urls.update(getattr(module, 'model_urls', {}) or {})
+    return urls
+
+
+def get_external_models() -> Dict[str, str]:
+    return _home_json('open_mmlab.json')
+
+
+def get_mmcls_models() -> Dict[str, str]:
+    return _home_json('mmcls.json')
+
+
+def get_deprecated_model_names() -> Dict[str, str]:
+    return _home_json('deprecated.json')
+
+
+__all__ = ['CheckpointLoader', 'get_deprecated_model_names', 'get_external_models', 'get_mmcls_models',
+           'get_state_dict', 'get_torchvision_models', 'load_checkpoint', 'load_from_http',
+           'load_from_local', 'load_state_dict', 'save_checkpoint', 'weights_to_cpu']
