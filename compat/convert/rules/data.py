@@ -9,14 +9,16 @@ from typing import Any, Dict, List, Tuple
 
 from ..context import Context
 from ..errors import ConversionError
-from ..report import APPROXIMATE, CARRIED, DROPPED, EXACT, Entry
+from ..report import CARRIED, DROPPED, EXACT, Entry
 from .hooks import validation_enabled
 
 _LOADER_RENAMES = {'samples_per_gpu': 'batch_size', 'workers_per_gpu': 'num_workers'}
 _IGNORED_BY_LEGACY = ('runner_type', 'class_aware_sampler')
-_ORDER_NOTE = ('the dataset config is carried unchanged; DefaultSampler(shuffle=True) gives a '
-               'statistically equivalent, not identical, sample order (v1 used torch\'s RandomSampler '
-               'or DistributedSampler)')
+_ORDER_NOTE = ('the dataset config is carried unchanged; a shuffled train loader gets '
+               'LegacyOrderSampler (compat.adapter), the v1 flow\'s exact order (torch\'s RandomSampler, '
+               'or DistributedSampler when distributed); DefaultSampler would only be statistically '
+               'equivalent')
+_TRAIN_SAMPLER = 'LegacyOrderSampler'
 
 
 def _dataset(section: Any, key: str, test_mode: bool) -> Any:
@@ -68,7 +70,7 @@ def _loader(phase: str, data: Dict[str, Any], entries: List[Entry], fp: str) -> 
             entries.append(Entry(name, EXACT, f'{fp}.persistent_workers'))
         elif key == 'shuffle':
             shuffle = value
-            entries.append(Entry(name, EXACT if phase != 'train' else APPROXIMATE, f'{fp}.sampler.shuffle',
+            entries.append(Entry(name, EXACT, f'{fp}.sampler.shuffle',
                                  '' if phase != 'train' else _ORDER_NOTE))
         elif key in _IGNORED_BY_LEGACY:
             entries.append(Entry(name, DROPPED, None, 'ignored by the legacy loader builder'))
@@ -79,7 +81,8 @@ def _loader(phase: str, data: Dict[str, Any], entries: List[Entry], fp: str) -> 
     loader: Dict[str, Any] = dict(batch_size=batch, num_workers=workers,
                                   persistent_workers=bool(persistent and workers > 0))
     loader.update(extra)
-    loader['sampler'] = dict(type='DefaultSampler', shuffle=shuffle)
+    train_order = phase == 'train' and shuffle
+    loader['sampler'] = dict(type=_TRAIN_SAMPLER if train_order else 'DefaultSampler', shuffle=shuffle)
     loader['dataset'] = _dataset(data[phase], f'data.{phase}', phase != 'train')
     return loader
 

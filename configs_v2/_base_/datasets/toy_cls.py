@@ -7,7 +7,7 @@ train_dataloader = dict(
     batch_size=32,
     num_workers=0,
     persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='LegacyOrderSampler', shuffle=True),
     dataset=dict(
         type='ToyClsDataset',
         num_samples=2048,

@@ -1,0 +1,35 @@
+"""The runtime adapter: format detection, in-memory conversion, and the v1 <-> v2 bridges.
+
+``detect_format`` and friends are light (no torch). Everything else is loaded on first use, and
+loading it calls ``install()``: that registers the bridges in the v2 registries
+(``V1DatasetMetric``, ``V1HookAdapter``, ``V1DatasetBinderHook``, ``LegacyCheckpointHook``,
+``LegacyOrderSampler``, ``MultiOptimWrapperConstructor``) and links the registries both ways: an
+unknown v2 model/dataset type is looked up in legacy_runner's MODELS/DATASETS (a v1 model comes
+back adapted to the v2 step contract), and an unknown legacy model type in the v2 MODELS (a v2
+``BaseModel`` comes back wrapped for the legacy runners). The runtimes themselves never learn which
+format a config came from.
+"""
+import importlib
+from typing import Any
+
+from .detect import MixedFormatError, classify_keys, detect_format
+
+# public name -> submodule, loaded (with the bridges installed) on first access
+_LAZY = {
+    'install': 'registries', 'LegacyOrderSampler': 'bridges', 'V1DatasetMetric': 'bridges',
+    'V2ModelOnLegacy': 'bridges', 'adapt_v1_model': 'bridges', 'has_v1_train_step': 'bridges',
+    'V1DatasetBinderHook': 'hooks', 'V1HookAdapter': 'hooks', 'V1RunnerShim': 'hooks',
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'compat.adapter' has no attribute '{name}'")
+    from .registries import install
+    install()
+    value = getattr(importlib.import_module(f'{__name__}.{_LAZY[name]}'), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = ['MixedFormatError', 'classify_keys', 'detect_format', *_LAZY]
