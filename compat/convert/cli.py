@@ -1,7 +1,8 @@
 """``convert-config``: the whole command line of the v1 -> v2 converter.
 
     convert-config OLD.py NEW.py [--report FILE] [--strict] [--epoch-length N]
-                                 [--verify [--tolerance T]] [--cfg-options K=V ...]
+                                 [--verify [--tolerance T]] [--plot FILE] [--flexible]
+                                 [--cfg-options K=V ...]
     convert-config configs_v1/ configs_v2/ [same options]        (tree mode)
 
 Exit status: 0 on success, 1 when ``--strict`` or ``--verify`` fails (the output is still
@@ -42,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
                    'for every iteration and param group; exit 1 if they differ beyond --tolerance')
     p.add_argument('--tolerance', type=float, default=1e-9, metavar='T',
                    help='max relative lr/momentum difference accepted by --verify (default 1e-9)')
+    p.add_argument('--plot', metavar='FILE', help='draw the v1 schedule and the converted v2 schedule '
+                   'overlaid into FILE (e.g. lr.png; the plot extra); single-file mode only')
+    p.add_argument('--flexible', action='store_true', help="emit runner_type='FlexibleRunner' with "
+                   'strategy=dict(type=SingleDeviceStrategy), or DDPStrategy when the v1 config sets a '
+                   'distributed launcher; single-file mode only')
     p.add_argument('--fragment', action='store_true', help='OLD is a partial (_base_) config: convert '
                    'what it has instead of requiring a full training config')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VAL',
@@ -70,6 +76,9 @@ def _single(args: argparse.Namespace) -> int:
     except ConfigError as e:
         raise ConversionError(str(e)) from e
     result = convert_dict(cfg.to_dict(), Options(args.epoch_length, args.fragment), args.old)
+    if args.flexible:
+        from .flexible import make_flexible
+        result.v2 = make_flexible(result.v2, cfg.to_dict())
     text = HEADER.format(source=os.path.basename(args.old)) + format_config(result.v2)
     check_round_trip(text, result.v2, args.new if args.new not in (None, '-') else args.old)
     to_stdout = args.new == '-'
@@ -82,6 +91,8 @@ def _single(args: argparse.Namespace) -> int:
         status = 0 if outcome.ok else 1
     if args.strict and not rep.is_strict_clean(result.entries):
         status = 1
+    if args.plot:
+        _plot(args, cfg.to_dict(), result.v2, info)
     if args.new and not to_stdout:
         atomic_write(args.new, text)
     if args.report:
@@ -99,6 +110,20 @@ def _single(args: argparse.Namespace) -> int:
     return status
 
 
+def _plot(args: argparse.Namespace, v1cfg: dict, v2cfg: dict, stream: TextIO) -> None:
+    """``--plot``: the plot-lr code path on the v1 config and the conversion just made."""
+    from legacy_runner.errors import ConfigError
+    from legacy_runner.tools.lr_plot import plot_lr
+
+    from .errors import ConversionError
+
+    new = args.new if args.new not in (None, '-') else '<converted>'
+    try:
+        plot_lr([(v1cfg, args.old), (v2cfg, new)], args.epoch_length, args.plot, stream=stream)
+    except ConfigError as e:
+        raise ConversionError(str(e), key='--plot') from e
+
+
 def _tree(args: argparse.Namespace) -> int:
     from . import report as rep
     from .context import Options
@@ -114,9 +139,10 @@ def _tree(args: argparse.Namespace) -> int:
     src, dst = os.path.realpath(args.old), os.path.realpath(args.new)
     if dst == src or dst.startswith(src + os.sep):
         raise ConversionError('must not be the input tree or inside it', key='NEW', value=args.new)
-    if args.cfg_options or args.fragment:
-        raise ConversionError('--cfg-options/--fragment apply to a single file, not a tree', key='options')
-    files = convert_tree(args.old, Options(args.epoch_length))
+    if args.cfg_options or args.fragment or args.plot or args.flexible:
+        raise ConversionError('--cfg-options/--fragment/--plot/--flexible apply to a single file, not a tree',
+                              key='options')
+    files = convert_tree(args.old, Options(args.epoch_length), progress=not args.quiet)
     status = 0
     lines: List[str] = []
     for f in files:

@@ -11,6 +11,7 @@ Nothing is written until every file converted and round-tripped in memory.
 """
 import copy
 import os
+import sys
 from typing import Any, Dict, List, Optional, Tuple
 
 from legacy_runner.config import Config
@@ -20,6 +21,7 @@ from legacy_runner.config.loader import (
     substitute_predefined_vars,
 )
 from legacy_runner.config.merge import merge_a_into_b
+from legacy_runner.utils.progressbar import ProgressBar
 
 from .context import Options
 from .engine import REQUIRED, ConversionResult, convert_dict
@@ -124,12 +126,17 @@ def _base_key(base: str) -> str:
     return os.path.splitext(base)[0] + '.py'
 
 
-def convert_tree(src: str, options: Optional[Options] = None) -> List[TreeFile]:
-    """Convert every config below ``src`` in memory; returns the files in dependency order."""
+def convert_tree(src: str, options: Optional[Options] = None, progress: bool = False) -> List[TreeFile]:
+    """Convert every config below ``src`` in memory; returns the files in dependency order.
+
+    ``progress``: show a progress bar on stderr when it is a terminal (never in logs or pipes).
+    """
     options = options or Options()
     rels = find_configs(src)
     if not rels:
         raise ConversionError('no config files (.py/.json/.yaml/.yml) found', key='input', value=src)
+    tty = progress and hasattr(sys.stderr, 'isatty') and sys.stderr.isatty()
+    bar = ProgressBar(len(rels), file=sys.stderr, interactive=True) if tty else None
     outs = [_out_name(r) for r in rels]
     if len(set(outs)) != len(outs):
         dup = next(o for o in outs if outs.count(o) > 1)
@@ -158,9 +165,13 @@ def convert_tree(src: str, options: Optional[Options] = None) -> List[TreeFile]:
                 visit(base_rel, chain + (rel, ))
         done[rel] = _convert_one(src, rel, merged, bases, done, options)
         order.append(rel)
+        if bar is not None:
+            bar.update()
 
     for rel in rels:
         visit(rel, ())
+    if bar is not None:
+        bar.finish()
     return [done[r] for r in order]
 
 

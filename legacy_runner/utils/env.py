@@ -1,10 +1,11 @@
 """``collect_env``: the environment summary that 1.x training scripts log and store in meta."""
+import importlib.util
 import os.path as osp
 import platform
 import subprocess
 import sys
 from collections import OrderedDict
-from typing import Dict
+from typing import Dict, Optional, Tuple
 
 
 def _first_line(cmd: str) -> str:
@@ -15,11 +16,82 @@ def _first_line(cmd: str) -> str:
     return out.strip().split('\n')[0] if out.strip() else 'n/a'
 
 
-def collect_env() -> Dict[str, str]:
-    """sys.platform, Python, CUDA/GPU, GCC, PyTorch (+ build config), TorchVision, OpenCV, package.
+def _dist_version(*names: str) -> Optional[str]:
+    """The installed version of the first distribution found among ``names`` (metadata only)."""
+    from importlib import metadata
 
-    Keys follow mmcv's ``collect_env``; entries that do not apply (no CUDA, no torchvision) are
-    left out or marked 'n/a'. torch is imported here, not at module import.
+    for name in names:
+        try:
+            return f'{metadata.version(name)} ({name})'
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def _module_version(name: str) -> str:
+    """``module.__version__`` of an importable light module, or 'not installed'."""
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        return 'not installed'
+    return str(getattr(module, '__version__', 'unknown version'))
+
+
+def _shim_root() -> str:
+    return osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'compat', '_mmcv')
+
+
+def _real_module(name: str) -> Optional[str]:
+    """Where a real (not shim-served) ``name`` would be imported from, or None.
+
+    Nothing is imported or activated: an active shim is asked (it knows its own finder), otherwise
+    the import system is searched.
+    """
+    shim = sys.modules.get('compat.mmcv_shim')
+    if name == 'mmcv' and shim is not None and hasattr(shim, 'find_real_mmcv'):
+        return shim.find_real_mmcv()
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    origin = spec.origin or (list(spec.submodule_search_locations or []) or [name])[0]
+    if osp.abspath(origin).startswith(_shim_root() + osp.sep):
+        return None
+    return origin
+
+
+def openmmlab_env() -> Dict[str, str]:
+    """Real mmcv / mmengine installations and what ``import mmcv`` resolves to (no torch import)."""
+    env: Dict[str, str] = OrderedDict()
+    real: Dict[str, Tuple[Optional[str], Optional[str]]] = {
+        'mmcv': (_real_module('mmcv'), _dist_version('mmcv-full', 'mmcv', 'mmcv-lite')),
+        'mmengine': (_real_module('mmengine'), _dist_version('mmengine', 'mmengine-lite')),
+    }
+    for name, (where, version) in real.items():
+        if where is None:
+            env[f'{name} (real)'] = 'not installed'
+        else:
+            env[f'{name} (real)'] = f'{version or "unknown version"} at {osp.dirname(where)}'
+    mmcv_at, mmcv_version = real['mmcv']
+    if mmcv_at is not None:
+        env['mmcv resolves to'] = f'real mmcv {mmcv_version or ""}'.rstrip()
+    else:
+        shim = sys.modules.get('compat.mmcv_shim')
+        active = shim is not None and getattr(shim, 'is_active', lambda: False)()
+        env['mmcv resolves to'] = 'legacy_runner (shim)' + ('' if active else (
+            '; not active in this process: `python -m legacy_runner exec`, LEGACY_RUNNER_SHIM=1 or '
+            '`import compat.mmcv_shim` activate it'))
+    return env
+
+
+def collect_env() -> Dict[str, str]:
+    """sys.platform, Python, CUDA/cuDNN/GPU, GCC, PyTorch (+ build config), TorchVision, OpenCV,
+    numpy, yapf, this package, and the real mmcv/mmengine (or the shim) ``import mmcv`` finds.
+
+    Keys follow mmcv's ``collect_env`` where they exist; entries that do not apply (no CUDA, no
+    torchvision) are left out or marked 'n/a'. torch is imported here, not at module import.
     """
     import torch
 
@@ -44,6 +116,8 @@ def collect_env() -> Dict[str, str]:
     env['Platform'] = platform.platform()
     env['PyTorch'] = torch.__version__
     env['PyTorch compiling details'] = torch.__config__.show()
+    cudnn = torch.backends.cudnn
+    env['cuDNN'] = str(cudnn.version()) if cudnn.is_available() else 'not available'
     try:
         import torchvision
         env['TorchVision'] = torchvision.__version__
@@ -54,5 +128,8 @@ def collect_env() -> Dict[str, str]:
         env['OpenCV'] = cv2.__version__
     except ImportError:
         pass
+    env['NumPy'] = _module_version('numpy')
+    env['yapf'] = _module_version('yapf')
     env['legacy_runner'] = __version__
+    env.update(openmmlab_env())
     return env
