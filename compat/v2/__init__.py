@@ -16,6 +16,7 @@ from .averaged import (
 from .checkpoint import find_latest_checkpoint, load_checkpoint_file
 from .data import DefaultSampler, InfiniteSampler, build_dataloader, default_collate, pseudo_collate
 from .evaluator import BaseMetric, Evaluator
+from .flexible_runner import FlexibleRunner
 from .hooks import (
     CheckpointHook,
     DistSamplerSeedHook,
@@ -65,6 +66,7 @@ from .registry import (
     OPTIMIZERS,
     PARAM_SCHEDULERS,
     RUNNERS,
+    STRATEGIES,
     TRANSFORMS,
     VISBACKENDS,
     VISUALIZERS,
@@ -72,10 +74,25 @@ from .registry import (
 )
 from .runner import Runner
 from .scheduler import *  # noqa: F401,F403  (ConstantLR, LinearLR, ..., ReduceOnPlateauMomentum)
+from .strategies import (
+    BaseStrategy,
+    ColossalAIStrategy,
+    DDPStrategy,
+    DeepSpeedStrategy,
+    FSDPStrategy,
+    SingleDeviceStrategy,
+)
 from .visualization import LocalVisBackend, TensorboardVisBackend, Visualizer
 
 __all__ = [
     'Runner',
+    'FlexibleRunner',
+    'BaseStrategy',
+    'SingleDeviceStrategy',
+    'DDPStrategy',
+    'FSDPStrategy',
+    'DeepSpeedStrategy',
+    'ColossalAIStrategy',
     'BaseModel',
     'BaseMetric',
     'Hook',
@@ -142,6 +159,7 @@ __all__ = [
     'OPTIMIZERS',
     'PARAM_SCHEDULERS',
     'RUNNERS',
+    'STRATEGIES',
     'TRANSFORMS',
     'VISBACKENDS',
     'VISUALIZERS',

@@ -4,11 +4,14 @@ These mirror mmengine's ``tools/train.py`` / ``tools/test.py`` flow (work_dir pr
 modes, ``--amp``, ``--auto-scale-lr``), so ``python -m legacy_runner train <v2 config>`` can call
 :func:`train_from_cfg` directly.
 """
+import copy
 import os.path as osp
 from typing import Any, Dict, Optional, Union
 
 from legacy_runner.config import Config
 from legacy_runner.utils.misc import import_modules_from_strings
+
+from .registry import RUNNERS
 
 
 def _load(cfg: Union[str, Config, Dict], cfg_options: Optional[Dict]) -> Config:
@@ -34,15 +37,23 @@ def _set_work_dir(cfg: Config, work_dir: Optional[str]) -> None:
         cfg.work_dir = osp.join('./work_dirs', stem)
 
 
+def build_runner_from_cfg(cfg: Union[Config, Dict], registry: Any) -> Any:
+    """``RUNNERS.build(cfg)`` (mmengine's tools/train.py): ``runner_type`` (a name or a class, default
+    ``'Runner'``) chooses the class, then ``cls.from_cfg(cfg)``; an unknown name is a KeyError."""
+    cfg = copy.deepcopy(cfg if isinstance(cfg, Config) else Config(dict(cfg)))
+    cfg.pop('_scope_', None)
+    runner_type = cfg.get('runner_type', 'Runner')
+    runner_cls = registry.get(runner_type) if isinstance(runner_type, str) else runner_type
+    if runner_cls is None:
+        raise KeyError(f'{runner_type} is not in the mmengine::runner registry.')
+    return runner_cls.from_cfg(cfg)
+
+
 def build_runner(cfg: Config) -> Any:
     """``RUNNERS.build(cfg)`` when the config names a ``runner_type``, else ``Runner.from_cfg``."""
-    from .registry import RUNNERS
     from .runner import Runner
     if 'runner_type' in cfg:
-        runner_cls = RUNNERS.get(cfg.runner_type) if isinstance(cfg.runner_type, str) else cfg.runner_type
-        if runner_cls is None:
-            raise KeyError(f'{cfg.runner_type} is not in the mmengine::runner registry.')
-        return runner_cls.from_cfg(cfg)
+        return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
 
 
@@ -106,3 +117,6 @@ def test_from_cfg(cfg: Union[str, Config, Dict],
     if launcher is not None:
         cfg.launcher = launcher
     return build_runner(cfg).test()
+
+
+RUNNERS.build_func = build_runner_from_cfg

@@ -219,3 +219,43 @@ def stage_dispatch(hooks: Sequence[Hook]) -> Dict[str, List[Any]]:
         for stage in hook.get_triggered_stages():
             table[stage].append(getattr(hook, stage))
     return table
+
+
+def has_built_schedulers(schedulers: Any) -> bool:
+    """True when ``schedulers`` (any accepted ``param_scheduler`` shape) holds a built scheduler."""
+    if schedulers is None or (isinstance(schedulers, dict) and 'type' in schedulers):
+        return False
+    if isinstance(schedulers, dict):
+        return any(has_built_schedulers(v) for v in schedulers.values())
+    if isinstance(schedulers, (list, tuple)):
+        return any(has_built_schedulers(v) for v in schedulers)
+    return True
+
+
+def scale_lr(optim_wrapper: Any, auto_scale_lr: Optional[Dict], real_batch_size: int, logger: logging.Logger,
+             schedulers: Any = None) -> None:
+    """mmengine's linear scaling: ``lr *= real_batch_size / base_batch_size`` when enabled."""
+    if not auto_scale_lr or not auto_scale_lr.get('enable', False):
+        return
+    assert 'base_batch_size' in auto_scale_lr and isinstance(auto_scale_lr['base_batch_size'], int), (
+        'Lack of `base_batch_size` in `auto_scale_lr`.')
+    ratio = float(real_batch_size) / float(auto_scale_lr['base_batch_size'])
+    logger.info(f'LR is set based on batch size of {auto_scale_lr["base_batch_size"]} and the current '
+                f'batch size is {real_batch_size}. Scaling the original LR by {ratio}.')
+    if has_built_schedulers(schedulers):
+        raise RuntimeError('`scale_lr` should be called before building ParamScheduler because '
+                           'ParamScheduler will store initial lr from optimizer wrappers')
+    wrappers = optim_wrapper.values() if hasattr(optim_wrapper, 'values') else [optim_wrapper]
+    for wrapper in wrappers:
+        for group in wrapper.optimizer.param_groups:
+            group['lr'] = group['lr'] * ratio
+
+
+def init_model_weights(model: nn.Module, distributed: bool) -> None:
+    """``init_weights()`` when defined, then broadcast every state tensor from rank 0."""
+    if hasattr(model, 'init_weights'):
+        model.init_weights()
+    if distributed:
+        import torch.distributed as dist
+        for tensor in model.state_dict().values():
+            dist.broadcast(tensor, src=0)

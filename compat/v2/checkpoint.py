@@ -127,12 +127,17 @@ def load_model_weights(model: torch.nn.Module, checkpoint: Dict, strict: bool = 
                        logger: Any = None) -> Dict:
     """Load ``checkpoint['state_dict']`` (or a bare state dict) into ``model`` after key revision."""
     state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else checkpoint
+    load_state_dict(model, revise_state_dict_keys(state_dict, revise_keys), strict, logger)
+    return checkpoint
+
+
+def revise_state_dict_keys(state_dict: Dict, revise_keys: List[Tuple[str, str]]) -> 'OrderedDict[str, Any]':
+    """Apply each ``(pattern, replacement)`` to every key, keeping ``_metadata``."""
     metadata = getattr(state_dict, '_metadata', OrderedDict())
     for pattern, repl in revise_keys:
         state_dict = OrderedDict((re.sub(pattern, repl, k), v) for k, v in state_dict.items())
     state_dict._metadata = metadata  # type: ignore[attr-defined]
-    load_state_dict(model, state_dict, strict, logger)
-    return checkpoint
+    return state_dict
 
 
 def save_checkpoint_file(checkpoint: Dict, filename: str) -> None:
@@ -150,3 +155,19 @@ def find_latest_checkpoint(path: str) -> Optional[str]:
     return None
 
 
+def scheduler_state_dict(schedulers: Any) -> Any:
+    """States of built schedulers: a list, or a dict of lists (one per optimizer)."""
+    if isinstance(schedulers, dict):
+        return {name: [s.state_dict() for s in group] for name, group in schedulers.items()}
+    return [s.state_dict() for s in schedulers]
+
+
+def load_scheduler_state_dict(schedulers: Any, saved: Any) -> None:
+    """Inverse of :func:`scheduler_state_dict` (pairs schedulers and states in order)."""
+    if isinstance(schedulers, dict):
+        for name, group in schedulers.items():
+            for scheduler, state in zip(group, saved[name]):
+                scheduler.load_state_dict(state)
+    else:
+        for scheduler, state in zip(schedulers, saved):
+            scheduler.load_state_dict(state)

@@ -19,15 +19,20 @@ from legacy_runner.config import Config
 from legacy_runner.utils.env import collect_env
 
 from . import builders
-from .checkpoint import find_latest_checkpoint, load_checkpoint_file, load_model_weights, save_checkpoint_file
-from .data import build_dataloader
+from .checkpoint import (
+    load_checkpoint_file,
+    load_model_weights,
+    load_scheduler_state_dict,
+    save_checkpoint_file,
+    scheduler_state_dict,
+)
+from .compile import compile_model
 from .hooks import Hook
-from .log_processor import LogProcessor
 from .logging import MessageHub, build_logger, set_current_logger
-from .loops import BaseLoop, build_eval_loop, build_train_loop
-from .model import is_model_wrapper
+from .loops import BaseLoop
 from .optim import OptimWrapper, OptimWrapperDict, build_optim_wrapper
-from .registry import LOG_PROCESSORS, RUNNERS, set_default_scope
+from .registry import RUNNERS, set_default_scope
+from .runner_base import RunnerCore
 from .scheduler import build_param_schedulers
 from .version import mmengine_version
 from .visualization import build_visualizer
@@ -43,19 +48,8 @@ RUNNER_KEYS = ('model', 'work_dir', 'train_dataloader', 'val_dataloader', 'test_
                'randomness', 'experiment_name')
 
 
-def _has_built_schedulers(schedulers: Any) -> bool:
-    """True when ``schedulers`` (any accepted ``param_scheduler`` shape) holds a built scheduler."""
-    if schedulers is None or (isinstance(schedulers, dict) and 'type' in schedulers):
-        return False
-    if isinstance(schedulers, dict):
-        return any(_has_built_schedulers(v) for v in schedulers.values())
-    if isinstance(schedulers, (list, tuple)):
-        return any(_has_built_schedulers(v) for v in schedulers)
-    return True
-
-
 @RUNNERS.register_module()
-class Runner:
+class Runner(RunnerCore):
     """mmengine-compatible Runner. Every argument accepts a built object or a config dict."""
 
     def __init__(self,
@@ -127,7 +121,7 @@ class Runner:
         self.logger = build_logger('mmengine', osp.join(self._log_dir, f'{self._timestamp}.log'), log_level)
         set_current_logger(self.logger)
         self._log_env(env_cfg)
-        unsupported = [k for k in ('compile', 'activation_checkpointing', 'efficient_conv_bn_eval')
+        unsupported = [k for k in ('activation_checkpointing', 'efficient_conv_bn_eval')
                        if self._cfg_get(k)]
         if unsupported:
             self.logger.warning(f'Not supported by this runtime and ignored: {", ".join(unsupported)}')
@@ -158,111 +152,7 @@ class Runner:
         extra = {k: cfg[k] for k in cfg if k not in RUNNER_KEYS}
         return cls(**kwargs, **extra, cfg=cfg)
 
-    def _cfg_get(self, key: str, default: Any = None) -> Any:
-        return self._extra.get(key, self.cfg.get(key, default))
-
-    # -- simple properties -------------------------------------------------------------------
-    experiment_name = property(lambda self: self._experiment_name)
-    work_dir = property(lambda self: self._work_dir)
-    log_dir = property(lambda self: self._log_dir)
-    timestamp = property(lambda self: self._timestamp)
-    seed = property(lambda self: self._seed)
-    rank = property(lambda self: self._rank)
-    world_size = property(lambda self: self._world_size)
-    distributed = property(lambda self: self._distributed)
-    launcher = property(lambda self: self._launcher)
-    hooks = property(lambda self: self._hooks)
-
-    @property
-    def cfg_text(self) -> str:
-        """``cfg.pretty_text`` ('\\n' for an empty config), formatted once: it goes into every checkpoint."""
-        text = self.__dict__.get('_cfg_text')
-        if text is None:
-            text = self._cfg_text = self.cfg.pretty_text if len(self.cfg) else '\n'
-        return text
-
-    @property
-    def epoch(self) -> int:
-        loop = self._train_loop
-        return loop._epoch if isinstance(loop, BaseLoop) else 0
-
-    @property
-    def iter(self) -> int:
-        loop = self._train_loop
-        return loop._iter if isinstance(loop, BaseLoop) else 0
-
-    @property
-    def max_epochs(self) -> int:
-        return self._train_loop.max_epochs if isinstance(self._train_loop, BaseLoop) else 0
-
-    @property
-    def max_iters(self) -> int:
-        return self._train_loop.max_iters if isinstance(self._train_loop, BaseLoop) else 0
-
-    # -- lazily built loops ------------------------------------------------------------------
-    @property
-    def train_loop(self) -> BaseLoop:
-        if isinstance(self._train_loop, BaseLoop) or self._train_loop is None:
-            return self._train_loop
-        self._train_loop = build_train_loop(self, self._train_loop)
-        return self._train_loop
-
-    @property
-    def val_loop(self) -> Optional[BaseLoop]:
-        if isinstance(self._val_loop, BaseLoop) or self._val_loop is None:
-            return self._val_loop
-        self._val_loop = build_eval_loop(self, self._val_loop, 'val')
-        return self._val_loop
-
-    @property
-    def test_loop(self) -> Optional[BaseLoop]:
-        if isinstance(self._test_loop, BaseLoop) or self._test_loop is None:
-            return self._test_loop
-        self._test_loop = build_eval_loop(self, self._test_loop, 'test')
-        return self._test_loop
-
-    train_dataloader = property(lambda self: self.train_loop.dataloader)
-    val_dataloader = property(lambda self: self.val_loop.dataloader)
-    test_dataloader = property(lambda self: self.test_loop.dataloader)
-    val_evaluator = property(lambda self: self.val_loop.evaluator)
-    test_evaluator = property(lambda self: self.test_loop.evaluator)
-
-    build_dataloader = staticmethod(build_dataloader)
-
-    def _build_log_processor(self, log_processor: Any) -> LogProcessor:
-        if isinstance(log_processor, LogProcessor):
-            return log_processor
-        cfg = dict(log_processor or {})
-        return LOG_PROCESSORS.build(cfg) if 'type' in cfg else LogProcessor(**cfg)
-
-    # -- hooks -------------------------------------------------------------------------------
-    def register_hook(self, hook: Union[Hook, Dict], priority: Any = None) -> None:
-        builders.insert_hook(self._hooks, builders.make_hook(hook, priority))
-        self._dispatch = builders.stage_dispatch(self._hooks)
-
-    def register_hooks(self,
-                       default_hooks: Optional[Dict] = None,
-                       custom_hooks: Optional[List] = None) -> None:
-        for hook in builders.merge_default_hooks(default_hooks):
-            self.register_hook(hook)
-        for hook in custom_hooks or []:
-            self.register_hook(hook)
-
-    def get_hooks_info(self) -> str:
-        return builders.hooks_info(self._hooks)
-
-    def call_hook(self, fn_name: str, **kwargs: Any) -> None:
-        """Call ``fn_name`` on every hook that acts on that stage, in priority order."""
-        for fn in self._dispatch[fn_name]:
-            try:
-                fn(self, **kwargs)
-            except TypeError as e:
-                raise TypeError(f'{e} in {fn.__self__}') from e
-
     # -- training, validation, test ----------------------------------------------------------
-    def _unwrapped(self) -> nn.Module:
-        return self.model.module if is_model_wrapper(self.model) else self.model
-
     def train(self) -> nn.Module:
         model = self._unwrapped()
         if not hasattr(model, 'train_step'):
@@ -291,6 +181,7 @@ class Runner:
         self._init_model_weights()
         self.load_or_resume()
         self.optim_wrapper.initialize_count_status(self.model, loop.iter, loop.max_iters)
+        compile_model(self.model, self._cfg_get('compile'), self.logger)
         model = loop.run()
         self.call_hook('after_run')
         return model
@@ -316,34 +207,14 @@ class Runner:
         return metrics
 
     def _init_model_weights(self) -> None:
-        model = self._unwrapped()
-        if hasattr(model, 'init_weights'):
-            model.init_weights()
-        if self._distributed:
-            import torch.distributed as dist
-            for tensor in model.state_dict().values():
-                dist.broadcast(tensor, src=0)
+        builders.init_model_weights(self._unwrapped(), self._distributed)
 
     def scale_lr(self, optim_wrapper: Any, auto_scale_lr: Optional[Dict] = None) -> None:
         """Linear LR scaling by ``world_size * batch_size / base_batch_size`` (real groups only)."""
-        if not auto_scale_lr or not auto_scale_lr.get('enable', False):
-            return
-        assert 'base_batch_size' in auto_scale_lr and isinstance(auto_scale_lr['base_batch_size'], int), (
-            'Lack of `base_batch_size` in `auto_scale_lr`.')
         loader = self._train_dataloader
         batch_size = loader['batch_size'] if isinstance(loader, dict) else loader.batch_size
-        real = self._world_size * batch_size
-        ratio = float(real) / float(auto_scale_lr['base_batch_size'])
-        self.logger.info(
-            f'LR is set based on batch size of {auto_scale_lr["base_batch_size"]} and the current '
-            f'batch size is {real}. Scaling the original LR by {ratio}.')
-        if _has_built_schedulers(self.param_schedulers):
-            raise RuntimeError('`scale_lr` should be called before building ParamScheduler because '
-                               'ParamScheduler will store initial lr from optimizer wrappers')
-        wrappers = optim_wrapper.values() if isinstance(optim_wrapper, OptimWrapperDict) else [optim_wrapper]
-        for wrapper in wrappers:
-            for group in wrapper.optimizer.param_groups:
-                group['lr'] = group['lr'] * ratio
+        builders.scale_lr(optim_wrapper, auto_scale_lr, self._world_size * batch_size, self.logger,
+                          self.param_schedulers)
 
     # -- checkpoints -------------------------------------------------------------------------
     def save_checkpoint(self,
@@ -381,11 +252,7 @@ class Runner:
             self.logger.warning('`save_param_scheduler` is True but `self.param_schedulers` is None, so skip '
                                 'saving parameter schedulers')
         elif save_param_scheduler and self.param_schedulers:
-            if isinstance(self.param_schedulers, dict):
-                checkpoint['param_schedulers'] = {name: [s.state_dict() for s in group]
-                                                  for name, group in self.param_schedulers.items()}
-            else:
-                checkpoint['param_schedulers'] = [s.state_dict() for s in self.param_schedulers]
+            checkpoint['param_schedulers'] = scheduler_state_dict(self.param_schedulers)
         self.call_hook('before_save_checkpoint', checkpoint=checkpoint)
         save_checkpoint_file(checkpoint, osp.join(out_dir, filename))
 
@@ -428,32 +295,9 @@ class Runner:
                                 'skip resuming parameter schedulers')
             resume_param_scheduler = False
         if 'param_schedulers' in checkpoint and resume_param_scheduler:
-            saved = checkpoint['param_schedulers']
-            if isinstance(self.param_schedulers, dict):
-                for name, group in self.param_schedulers.items():
-                    for scheduler, state in zip(group, saved[name]):
-                        scheduler.load_state_dict(state)
-            else:
-                for scheduler, state in zip(self.param_schedulers, saved):
-                    scheduler.load_state_dict(state)
+            load_scheduler_state_dict(self.param_schedulers, checkpoint['param_schedulers'])
         self._has_loaded = True
         self.logger.info(f'resumed epoch: {self.epoch}, iter: {self.iter}')
-
-    def load_or_resume(self) -> None:
-        """``resume=True``: auto-resume from ``work_dir/last_checkpoint`` (or ``load_from``)."""
-        if self._has_loaded:
-            return
-        resume_from = None
-        if self._resume and self._load_from is None:
-            resume_from = find_latest_checkpoint(self.work_dir)
-            self.logger.info(f'Auto resumed from the latest checkpoint {resume_from}.')
-        elif self._resume:
-            resume_from = self._load_from
-        if resume_from is not None:
-            self.resume(resume_from)
-        elif self._load_from is not None:
-            self.load_checkpoint(self._load_from)
-        self._has_loaded = resume_from is not None or self._load_from is not None
 
     # -- logging helpers ---------------------------------------------------------------------
     def _log_env(self, env_cfg: Dict) -> None:
@@ -467,14 +311,3 @@ class Runner:
         self.logger.info(f'\n{dash}\nSystem environment:{system}\n\nRuntime environment:{rt}\n{dash}\n')
         if len(self.cfg):
             self.logger.info(f'Config:\n{self.cfg_text}')
-
-    def dump_config(self) -> None:
-        """Write the config to ``work_dir`` (rank 0): under its file name, else ``{timestamp}.py``."""
-        if self._rank != 0 or not len(self.cfg):
-            return
-        name = osp.basename(self.cfg.filename) if self.cfg.filename else f'{self._timestamp}.py'
-        self.cfg.dump(osp.join(self.work_dir, name))
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(experiment_name={self._experiment_name!r}, ' \
-               f'work_dir={self._work_dir!r})'

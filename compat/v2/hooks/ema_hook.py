@@ -37,6 +37,9 @@ class EMAHook(Hook):
 
     def before_run(self, runner: Any) -> None:
         # the copy is taken before init_weights/load_from, as in mmengine
+        if getattr(self, '_built_at_load', False):  # FlexibleRunner loads before before_run
+            self._built_at_load = False
+            return
         self.src_model = _unwrap(runner.model)
         self.ema_model = MODELS.build(self.ema_cfg, default_args=dict(model=self.src_model))
 
@@ -77,6 +80,9 @@ class EMAHook(Hook):
         self._swap_ema_state_dict(checkpoint)
 
     def after_load_checkpoint(self, runner: Any, checkpoint: dict) -> None:
+        if not hasattr(self, 'ema_model'):  # loaded before before_run (FlexibleRunner; mmengine crashes)
+            self.before_run(runner)
+            self._built_at_load = True
         if 'ema_state_dict' in checkpoint and runner._resume:
             self._swap_ema_state_dict(checkpoint)
             self.ema_model.load_state_dict(checkpoint['ema_state_dict'], strict=self.strict_load)
@@ -104,6 +110,8 @@ class EMAHook(Hook):
         for key in ema_state:
             if key.startswith('module.'):
                 name = key[len('module.'):]
+                if name not in model_state and key in model_state:  # a DDP checkpoint keeps the prefix
+                    name = key
                 ema_state[key], model_state[name] = model_state[name], ema_state[key]
 
     def _ema_started(self, runner: Any) -> bool:

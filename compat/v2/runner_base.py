@@ -1,0 +1,158 @@
+"""What both v2 runners share: counters, lazily built loops, hook registration and dispatch,
+log processor, load-or-resume, config dump. :class:`~compat.v2.runner.Runner` and
+:class:`~compat.v2.flexible_runner.FlexibleRunner` differ only in how they build the environment, the
+model, the optimizer and the schedulers and in who does checkpoint I/O (the runner or a strategy).
+"""
+import os.path as osp
+from typing import Any, Dict, List, Optional, Union
+
+from torch import nn
+
+from . import builders
+from .checkpoint import find_latest_checkpoint
+from .data import build_dataloader
+from .hooks import Hook
+from .log_processor import LogProcessor
+from .loops import BaseLoop, build_eval_loop, build_train_loop
+from .model import is_model_wrapper
+from .registry import LOG_PROCESSORS
+
+
+class RunnerCore:
+    """Mixin with the runner surface the loops and hooks use; subclasses set the attributes."""
+
+    cfg: Any
+    _extra: Dict[str, Any]
+    _hooks: List[Hook]
+    _dispatch: Dict[str, List[Any]]
+
+    def _cfg_get(self, key: str, default: Any = None) -> Any:
+        return self._extra.get(key, self.cfg.get(key, default))
+
+    # -- simple properties -------------------------------------------------------------------
+    experiment_name = property(lambda self: self._experiment_name)
+    work_dir = property(lambda self: self._work_dir)
+    log_dir = property(lambda self: self._log_dir)
+    timestamp = property(lambda self: self._timestamp)
+    seed = property(lambda self: self._seed)
+    rank = property(lambda self: self._rank)
+    world_size = property(lambda self: self._world_size)
+    distributed = property(lambda self: self._distributed)
+    launcher = property(lambda self: self._launcher)
+    hooks = property(lambda self: self._hooks)
+
+    @property
+    def cfg_text(self) -> str:
+        """``cfg.pretty_text`` ('\\n' for an empty config), formatted once: it goes into every checkpoint."""
+        text = self.__dict__.get('_cfg_text')
+        if text is None:
+            text = self._cfg_text = self.cfg.pretty_text if len(self.cfg) else '\n'
+        return text
+
+    @property
+    def epoch(self) -> int:
+        loop = self._train_loop
+        return loop._epoch if isinstance(loop, BaseLoop) else 0
+
+    @property
+    def iter(self) -> int:
+        loop = self._train_loop
+        return loop._iter if isinstance(loop, BaseLoop) else 0
+
+    @property
+    def max_epochs(self) -> int:
+        return self._train_loop.max_epochs if isinstance(self._train_loop, BaseLoop) else 0
+
+    @property
+    def max_iters(self) -> int:
+        return self._train_loop.max_iters if isinstance(self._train_loop, BaseLoop) else 0
+
+    # -- lazily built loops ------------------------------------------------------------------
+    @property
+    def train_loop(self) -> BaseLoop:
+        if isinstance(self._train_loop, BaseLoop) or self._train_loop is None:
+            return self._train_loop
+        self._train_loop = build_train_loop(self, self._train_loop)
+        return self._train_loop
+
+    @property
+    def val_loop(self) -> Optional[BaseLoop]:
+        if isinstance(self._val_loop, BaseLoop) or self._val_loop is None:
+            return self._val_loop
+        self._val_loop = build_eval_loop(self, self._val_loop, 'val')
+        return self._val_loop
+
+    @property
+    def test_loop(self) -> Optional[BaseLoop]:
+        if isinstance(self._test_loop, BaseLoop) or self._test_loop is None:
+            return self._test_loop
+        self._test_loop = build_eval_loop(self, self._test_loop, 'test')
+        return self._test_loop
+
+    train_dataloader = property(lambda self: self.train_loop.dataloader)
+    val_dataloader = property(lambda self: self.val_loop.dataloader)
+    test_dataloader = property(lambda self: self.test_loop.dataloader)
+    val_evaluator = property(lambda self: self.val_loop.evaluator)
+    test_evaluator = property(lambda self: self.test_loop.evaluator)
+
+    build_dataloader = staticmethod(build_dataloader)
+
+    def _build_log_processor(self, log_processor: Any) -> LogProcessor:
+        if isinstance(log_processor, LogProcessor):
+            return log_processor
+        cfg = dict(log_processor or {})
+        return LOG_PROCESSORS.build(cfg) if 'type' in cfg else LogProcessor(**cfg)
+
+    # -- hooks -------------------------------------------------------------------------------
+    def register_hook(self, hook: Union[Hook, Dict], priority: Any = None) -> None:
+        builders.insert_hook(self._hooks, builders.make_hook(hook, priority))
+        self._dispatch = builders.stage_dispatch(self._hooks)
+
+    def register_hooks(self,
+                       default_hooks: Optional[Dict] = None,
+                       custom_hooks: Optional[List] = None) -> None:
+        for hook in builders.merge_default_hooks(default_hooks):
+            self.register_hook(hook)
+        for hook in custom_hooks or []:
+            self.register_hook(hook)
+
+    def get_hooks_info(self) -> str:
+        return builders.hooks_info(self._hooks)
+
+    def call_hook(self, fn_name: str, **kwargs: Any) -> None:
+        """Call ``fn_name`` on every hook that acts on that stage, in priority order."""
+        for fn in self._dispatch[fn_name]:
+            try:
+                fn(self, **kwargs)
+            except TypeError as e:
+                raise TypeError(f'{e} in {fn.__self__}') from e
+
+    def _unwrapped(self) -> nn.Module:
+        return self.model.module if is_model_wrapper(self.model) else self.model
+
+    def load_or_resume(self) -> None:
+        """``resume=True``: auto-resume from ``work_dir/last_checkpoint`` (or ``load_from``)."""
+        if self._has_loaded:
+            return
+        resume_from = None
+        if self._resume and self._load_from is None:
+            resume_from = find_latest_checkpoint(self.work_dir)
+            self.logger.info(f'Auto resumed from the latest checkpoint {resume_from}.')
+        elif self._resume:
+            resume_from = self._load_from
+        if resume_from is not None:
+            self.resume(resume_from)
+        elif self._load_from is not None:
+            self.load_checkpoint(self._load_from)
+        self._has_loaded = resume_from is not None or self._load_from is not None
+
+    def dump_config(self) -> None:
+        """Write the config to ``work_dir`` (rank 0): under its file name, else ``{timestamp}.py``."""
+        if self._rank != 0 or not len(self.cfg):
+            return
+        name = osp.basename(self.cfg.filename) if self.cfg.filename else f'{self._timestamp}.py'
+        self.cfg.dump(osp.join(self.work_dir, name))
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(experiment_name={self._experiment_name!r}, ' \
+               f'work_dir={self._work_dir!r})'

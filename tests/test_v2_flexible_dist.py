@@ -1,0 +1,77 @@
+"""DDPStrategy and FSDPStrategy under ``torchrun --nproc_per_node 2`` on CPU/gloo: runs finish, checkpoints
+resume to the same weights, and FSDP's checkpoints load in a single-device run."""
+import json
+import os
+import os.path as osp
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+from v2_helpers import TwoLinear
+
+from compat.v2 import SingleDeviceStrategy
+from compat.v2.checkpoint import load_checkpoint_file
+
+HERE = osp.dirname(osp.abspath(__file__))
+ROOT = osp.dirname(HERE)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _torchrun(work_dir, strategy: dict) -> dict:
+    env = dict(os.environ, OMP_NUM_THREADS='1',
+               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    for var in ('WORLD_SIZE', 'RANK', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT'):
+        env.pop(var, None)
+    cmd = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
+           '--master_addr', '127.0.0.1', '--master_port', str(_free_port()),
+           osp.join(HERE, 'v2_flexible_dist_worker.py'), str(work_dir), json.dumps(strategy)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    if proc.returncode != 0 and re.search(r'exitcode\s*: -(6|11) ', proc.stderr):
+        # torch's FSDP on CPU/gloo aborts natively now and then ("terminate called without an active
+        # exception", about 1 run in 15 here); a Python error is never retried
+        cmd[cmd.index('--master_port') + 1] = str(_free_port())
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+    return torch.load(str(work_dir / 'result.pth'), weights_only=False)
+
+
+def _assert_same(a: dict, b: dict) -> None:
+    assert list(a) == list(b)
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+def _single_device_load(tmp_path, path: str) -> TwoLinear:
+    strategy = SingleDeviceStrategy(work_dir=str(tmp_path / 'single'), log_kwargs=dict(log_level='WARNING'))
+    model = strategy.prepare(TwoLinear())
+    strategy.load_checkpoint(path)
+    return model
+
+
+def test_ddp_strategy_two_processes(tmp_path):
+    result = _torchrun(tmp_path, dict(type='DDPStrategy'))
+    assert result['world_size'] == 2 and result['model_type'] == 'MMDistributedDataParallel'
+    _assert_same(result['trained'], result['resumed'])
+    ckpt = load_checkpoint_file(str(tmp_path / 'epoch_2.pth'))
+    assert list(ckpt['state_dict'])[0] == 'module.a.weight'  # DDP keys keep the prefix (mmengine)
+    model = _single_device_load(tmp_path, str(tmp_path / 'epoch_2.pth'))
+    _assert_same(model.state_dict(), result['trained'])
+
+
+@pytest.mark.parametrize('state_dict_cfg', ['full', 'sharded'])
+def test_fsdp_strategy_two_processes(tmp_path, state_dict_cfg):
+    result = _torchrun(tmp_path, dict(type='FSDPStrategy', state_dict_cfg=state_dict_cfg))
+    assert result['world_size'] == 2 and result['model_type'] == 'MMFullyShardedDataParallel'
+    _assert_same(result['trained'], result['resumed'])
+    path = str(tmp_path / 'epoch_2.pth')
+    assert osp.isdir(path) == (state_dict_cfg == 'sharded')
+    model = _single_device_load(tmp_path, path)  # FSDP's checkpoint in a single-device run
+    _assert_same(model.state_dict(), result['trained'])
