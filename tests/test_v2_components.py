@@ -1,6 +1,8 @@
 """Samplers, collate functions, MessageHub/HistoryBuffer, LogProcessor line formats, BaseModel,
 data preprocessors, Evaluator/BaseMetric, registries and Runner.from_cfg with config dicts."""
+import io
 import logging
+import sys
 
 import numpy as np
 import pytest
@@ -207,3 +209,24 @@ def test_tensorboard_backend_is_optional(tmp_path):
         backend = v2.TensorboardVisBackend(str(tmp_path))
         backend.add_scalars({'loss': 1.0}, step=1)
         backend.close()
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize('tty', [True, False])
+def test_val_loop_progress_bar_only_on_a_terminal(tmp_path, monkeypatch, tty):
+    stream = _Tty() if tty else io.StringIO()
+    monkeypatch.setattr(sys, 'stdout', stream)
+    runner = Runner(model=TwoLinear(), work_dir=str(tmp_path),
+                    val_dataloader=dict(dataset=PointDataset(6), batch_size=2,
+                                        sampler=dict(type='DefaultSampler', shuffle=False)),
+                    val_cfg=dict(type='ValLoop'), val_evaluator=MeanErrorMetric(), log_level='WARNING')
+    runner.val()
+    out = stream.getvalue()
+    if tty:  # three batches: the bar is drawn and ends at 3/3
+        assert '3/3' in out and out.count('\r') >= 3 and out.endswith('\n')
+    else:  # a CI log gets nothing from the loop
+        assert '/3' not in out

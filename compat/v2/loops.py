@@ -8,6 +8,8 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import torch
 from torch.utils.data import DataLoader
 
+from legacy_runner.utils.progressbar import tty_progress
+
 from .evaluator import Evaluator, build_evaluator
 from .logging import print_log
 from .registry import LOOPS
@@ -244,8 +246,13 @@ class _EvalLoop(BaseLoop):
         runner.call_hook(f'before_{mode}_epoch')
         runner.model.eval()
         self.losses = {}
+        bar = tty_progress(len(self.dataloader))
         for idx, data_batch in enumerate(self.dataloader):
             self.run_iter(idx, data_batch)
+            if bar is not None:
+                bar.update()
+        if bar is not None:
+            bar.finish()
         metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
         if self.losses:
             metrics.update(_loss_metrics(self.losses, mode))

@@ -110,6 +110,16 @@ class ProgressBar:
             self._write_summary()
 
 
+def tty_progress(task_num: int, file: Optional[TextIO] = None) -> Optional[ProgressBar]:
+    """A bar for an interactive terminal on rank 0, else None: loops call it per epoch, and a CI
+    log should get no line at all from them (not even the summary). ``file`` defaults to the
+    current ``sys.stdout``."""
+    file = sys.stdout if file is None else file
+    if not _isatty(file) or _dist_rank() != 0:
+        return None
+    return ProgressBar(task_num, file=file, interactive=True)
+
+
 TaskSpec = Union[Iterable, Tuple[Iterable, int]]
 
 
