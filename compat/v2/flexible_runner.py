@@ -192,19 +192,9 @@ class FlexibleRunner(RunnerCore):
         self.call_hook('after_run')
         return model
 
-    def val(self) -> Dict[str, Any]:
-        """Prepare (``init_weights`` unless ``init_weights_for_test_or_val=False``), load, run val."""
-        return self._evaluate('val')
-
-    def test(self) -> Dict[str, Any]:
-        return self._evaluate('test')
-
     def _evaluate(self, mode: str) -> Dict[str, Any]:
-        if getattr(self, f'_{mode}_loop') is None:
-            raise RuntimeError(f'`self._{mode}_loop` should not be None when calling {mode} method. Please '
-                               f'provide `{mode}_dataloader`, `{mode}_cfg` and `{mode}_evaluator` arguments '
-                               'when initializing runner.')
-        loop = getattr(self, f'{mode}_loop')
+        # the strategy prepares the model (init_weights unless init_weights_for_test_or_val=False)
+        loop = self._required_loop(mode)
         init = self.cfg.get('init_weights_for_test_or_val', True)
         self.strategy.prepare(self.model, compile=self._compile_cfg((f'{mode}_step',)),
                               dispatch_kwargs=dict(init_weights_for_test_or_val=init))

@@ -186,20 +186,9 @@ class Runner(RunnerCore):
         self.call_hook('after_run')
         return model
 
-    def val(self) -> Dict[str, Any]:
-        """Run the val loop once (``before_run`` → load/resume → loop → ``after_run``); returns metrics."""
-        return self._evaluate('val')
-
-    def test(self) -> Dict[str, Any]:
-        """Run the test loop once; returns its metrics. ``init_weights`` is not called (mmengine)."""
-        return self._evaluate('test')
-
     def _evaluate(self, mode: str) -> Dict[str, Any]:
-        if getattr(self, f'_{mode}_loop') is None:
-            raise RuntimeError(f'`self._{mode}_loop` should not be None when calling {mode} method. Please '
-                               f'provide `{mode}_dataloader`, `{mode}_cfg` and `{mode}_evaluator` arguments '
-                               'when initializing runner.')
-        loop = getattr(self, f'{mode}_loop')
+        # before_run -> load/resume -> loop -> after_run; init_weights is not called (as mmengine)
+        loop = self._required_loop(mode)
         self.call_hook('before_run')
         self.load_or_resume()
         metrics = loop.run()

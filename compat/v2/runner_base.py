@@ -97,6 +97,24 @@ class RunnerCore:
 
     build_dataloader = staticmethod(build_dataloader)
 
+    def val(self) -> Dict[str, Any]:
+        """Run the val loop once; returns (and logs) its metrics."""
+        return self._evaluate('val')
+
+    def test(self) -> Dict[str, Any]:
+        """Run the test loop once; returns its metrics."""
+        return self._evaluate('test')
+
+    def _evaluate(self, mode: str) -> Dict[str, Any]:
+        raise NotImplementedError  # each runner prepares the model its own way first
+
+    def _required_loop(self, mode: str) -> BaseLoop:
+        if getattr(self, f'_{mode}_loop') is None:
+            raise RuntimeError(f'`self._{mode}_loop` should not be None when calling {mode} method. Please '
+                               f'provide `{mode}_dataloader`, `{mode}_cfg` and `{mode}_evaluator` arguments '
+                               'when initializing runner.')
+        return getattr(self, f'{mode}_loop')
+
     def _build_log_processor(self, log_processor: Any) -> LogProcessor:
         if isinstance(log_processor, LogProcessor):
             return log_processor
