@@ -222,12 +222,9 @@ class BaseModel(BaseModule):
 
 
 @MODEL_WRAPPERS.register_module()
-class MMDistributedDataParallel(DistributedDataParallel):
-    """DDP whose ``train_step`` runs the module's preprocessor, DDP forward, parse_losses and update."""
-
-    def __init__(self, module: nn.Module, detect_anomalous_params: bool = False, **kwargs: Any) -> None:
-        super().__init__(module=module, **kwargs)
-        self.detect_anomalous_params = detect_anomalous_params
+class WrappedTrainStep:
+    """``train_step`` of a distributed wrapper (DDP, FSDP): the module's preprocessor, the wrapper's
+    forward (so gradients are synchronised or sharded), parse_losses, then the optimizer update."""
 
     def train_step(self, data: Union[dict, tuple, list], optim_wrapper: Any) -> Dict[str, torch.Tensor]:
         with optim_wrapper.optim_context(self):
@@ -236,6 +233,14 @@ class MMDistributedDataParallel(DistributedDataParallel):
         parsed_loss, log_vars = self.module.parse_losses(losses)
         optim_wrapper.update_params(parsed_loss)
         return log_vars
+
+
+class MMDistributedDataParallel(WrappedTrainStep, DistributedDataParallel):
+    """DDP whose ``train_step`` runs the module's preprocessor, DDP forward, parse_losses and update."""
+
+    def __init__(self, module: nn.Module, detect_anomalous_params: bool = False, **kwargs: Any) -> None:
+        super().__init__(module=module, **kwargs)
+        self.detect_anomalous_params = detect_anomalous_params
 
     def val_step(self, data: Union[dict, tuple, list]) -> list:
         return self.module.val_step(data)

@@ -21,7 +21,7 @@ from torch.distributed.checkpoint.state_dict import (
 from torch.distributed.fsdp import FullyShardedDataParallel
 
 from ..checkpoint import revise_state_dict_keys
-from ..model import is_model_wrapper
+from ..model import WrappedTrainStep, is_model_wrapper
 from ..registry import MODEL_WRAPPERS, STRATEGIES
 from .base import DEFAULT_REVISE_KEYS, Callback
 from .ddp import DDPStrategy
@@ -41,16 +41,9 @@ def _plain(obj: Any) -> Any:
 
 
 @MODEL_WRAPPERS.register_module()
-class MMFullyShardedDataParallel(FullyShardedDataParallel):
+class MMFullyShardedDataParallel(WrappedTrainStep, FullyShardedDataParallel):
     """FSDP with the v2 step contract; every forward (train, val, test) goes through the sharded wrapper."""
 
-    def train_step(self, data: Union[dict, tuple, list], optim_wrapper: Any) -> Dict[str, torch.Tensor]:
-        with optim_wrapper.optim_context(self):
-            data = self.module.data_preprocessor(data, training=True)
-            losses = self._run_forward(data, mode='loss')
-        parsed_loss, log_vars = self.module.parse_losses(losses)
-        optim_wrapper.update_params(parsed_loss)
-        return log_vars
 
     def val_step(self, data: Union[dict, tuple, list]) -> list:
         return self._run_forward(self.module.data_preprocessor(data, False), mode='predict')
