@@ -56,3 +56,23 @@ def _merges_cleanly(cfg: Any, key: str, value: Any) -> bool:
     except Exception:
         return False
     return True
+
+
+def check_checkpoint_file(path: str, what: str = 'checkpoint') -> None:
+    """Raise ConfigError unless ``path`` is an existing file (a typo fails before any work)."""
+    if not osp.isfile(path):
+        raise ConfigError(f'{what} file not found: {path}')
+
+
+@contextmanager
+def checkpoint_input(path: str, what: str = 'checkpoint') -> Iterator[None]:
+    """Turn a failure to read the user-named checkpoint ``path`` (missing, random bytes, a torn
+    zip or pickle) into a ConfigError naming the file. Only for the CLI/train-flow boundary:
+    library calls keep their own exception types."""
+    check_checkpoint_file(path, what)
+    try:
+        yield
+    except ConfigError:
+        raise
+    except Exception as e:  # unpickling random bytes raises almost anything (IndexError, KeyError...)
+        raise ConfigError(f'{path}: cannot load {what}: {type(e).__name__}: {describe(e)}') from e

@@ -94,3 +94,78 @@ def check_registry_types(cfg: Any, phases: Tuple[str, ...] = ('train', 'val')) -
         if registry.get(kind) is None:
             raise ConfigError(f'{cfg.filename}: {key}: {kind!r} is not in the {registry.name} registry.'
                               f'{_suggest(kind, registry)}')
+
+
+_WARMUPS = (None, 'constant', 'linear', 'exp')
+_WORKFLOW_MODES = ('train', 'val')
+
+
+def _check_workflow(cfg: Any, fname: str) -> None:
+    workflow = cfg.get('workflow', [('train', 1)])
+    if not isinstance(workflow, (list, tuple)) or not workflow:
+        raise ConfigError(f'{fname}: workflow: expected a non-empty list of (phase, epochs) tuples, '
+                          f'got {workflow!r}')
+    for i, flow in enumerate(workflow):
+        if not (isinstance(flow, (list, tuple)) and len(flow) == 2):
+            raise ConfigError(f'{fname}: workflow[{i}]: expected a (phase, epochs) tuple such as '
+                              f"('train', 1), got {flow!r}")
+        mode, epochs = flow
+        if mode not in _WORKFLOW_MODES:
+            raise ConfigError(f'{fname}: workflow[{i}]: unknown phase {mode!r} in {tuple(flow)!r} '
+                              f'(expected one of {list(_WORKFLOW_MODES)}){_close(mode, _WORKFLOW_MODES)}')
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs <= 0:
+            raise ConfigError(f'{fname}: workflow[{i}]: the number of epochs must be a positive int, '
+                              f'got {tuple(flow)!r}')
+        if mode == 'val' and not (cfg.get('data') or {}).get('val'):
+            raise ConfigError(f"{fname}: data.val: missing, but the workflow has a {tuple(flow)!r} "
+                              'phase (add data.val or drop the phase)')
+
+
+def _close(name: Any, choices: Tuple[str, ...]) -> str:
+    import difflib
+    close = difflib.get_close_matches(str(name), choices, n=1, cutoff=0.5)
+    return f' Did you mean: {close[0]}?' if close else ''
+
+
+def _check_warmup(sub: Any, section: str, fname: str) -> None:
+    if not isinstance(sub, dict):
+        return
+    warmup = sub.get('warmup')
+    if warmup not in _WARMUPS:
+        raise ConfigError(f'{fname}: {section}.warmup: {warmup!r} is not a warmup type '
+                          f'(expected one of {list(_WARMUPS)})')
+    if warmup is None:
+        return
+    iters = sub.get('warmup_iters', 0)
+    if isinstance(iters, bool) or not isinstance(iters, (int, float)) or iters <= 0:
+        raise ConfigError(f'{fname}: {section}.warmup_iters: must be > 0 when warmup={warmup!r}, '
+                          f'got {iters!r}')
+    default_ratio = 0.1 if section == 'lr_config' else 0.9
+    ratio = sub.get('warmup_ratio', default_ratio)
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio <= 1:
+        raise ConfigError(f'{fname}: {section}.warmup_ratio: must be in (0, 1], got {ratio!r}')
+
+
+def _check_interval(value: Any, key: str, fname: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f'{fname}: {key}: must be a positive int, got {value!r}')
+
+
+def check_train_values(cfg: Any, validate: bool = True) -> None:
+    """Raise ConfigError for values mmcv would reject (or mis-run) only once training starts: the
+    workflow entries and the data split each phase needs, warmup settings, and the logging and
+    evaluation intervals. ``checkpoint_config.interval`` <= 0 stays legal (v1: -1 = last only)."""
+    fname = cfg.filename or '<config>'
+    _check_workflow(cfg, fname)
+    for section in ('lr_config', 'momentum_config'):
+        _check_warmup(cfg.get(section), section, fname)
+    log_cfg = cfg.get('log_config')
+    if isinstance(log_cfg, dict):
+        if 'interval' in log_cfg:
+            _check_interval(log_cfg['interval'], 'log_config.interval', fname)
+        for i, hook in enumerate(log_cfg.get('hooks') or []):
+            if isinstance(hook, dict) and 'interval' in hook:
+                _check_interval(hook['interval'], f'log_config.hooks[{i}].interval', fname)
+    evaluation = cfg.get('evaluation')
+    if validate and isinstance(evaluation, dict) and 'interval' in evaluation:
+        _check_interval(evaluation['interval'], 'evaluation.interval', fname)

@@ -20,8 +20,8 @@ import torch
 from .builder import build_dataloader, build_dataset, build_model
 from .config import Config
 from .dist import get_dist_info, init_dist
-from .errors import ConfigError, config_section, load_config
-from .preflight import check_registry_types
+from .errors import ConfigError, check_checkpoint_file, checkpoint_input, config_section, load_config
+from .preflight import check_registry_types, check_train_values
 from .utils.logging import get_logger
 from .utils.misc import mkdir_or_exist
 
@@ -222,9 +222,11 @@ def train_model(model: torch.nn.Module, datasets: Sequence[Any], cfg: Config, di
     if resume_from is None and cfg.get('auto_resume'):
         resume_from = find_latest_checkpoint(cfg.work_dir)
     if resume_from:
-        runner.resume(resume_from)
+        with checkpoint_input(resume_from, 'resume_from checkpoint'):
+            runner.resume(resume_from)
     elif cfg.get('load_from'):
-        runner.load_checkpoint(cfg.load_from)
+        with checkpoint_input(cfg.load_from, 'load_from checkpoint'):
+            runner.load_checkpoint(cfg.load_from)
     runner.run(data_loaders, workflow)
     return runner
 
@@ -268,6 +270,11 @@ def run_train(args: Any) -> Any:
     phases = ('train', 'val') if not args.no_validate or any(
         mode == 'val' for mode, _ in cfg.get('workflow', [])) else ('train', )
     check_registry_types(cfg, phases)
+    check_train_values(cfg, validate=not args.no_validate)
+    for key in ('resume_from', 'load_from'):
+        path = args.resume_from if key == 'resume_from' and args.resume_from else cfg.get(key)
+        if path:
+            check_checkpoint_file(path, f'{key} checkpoint')
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
@@ -343,8 +350,7 @@ def run_test(args: Any) -> Optional[Dict[str, Any]]:
     _import_registered_modules()
     cfg = load_config(args.config, args.cfg_options)
     check_registry_types(cfg, ('test', ))
-    if not osp.isfile(args.checkpoint):
-        raise ConfigError(f'checkpoint file not found: {args.checkpoint}')
+    check_checkpoint_file(args.checkpoint)
     distributed = _setup_dist(cfg, getattr(args, 'launcher', 'none'))
 
     with config_section(cfg.filename, 'data.test'):
@@ -357,7 +363,8 @@ def run_test(args: Any) -> Optional[Dict[str, Any]]:
         model = build_model(copy.deepcopy(cfg.model))
     if cfg.get('fp16') is not None:
         wrap_fp16_model(model)
-    checkpoint = load_checkpoint(model, args.checkpoint, map_location='cpu')
+    with checkpoint_input(args.checkpoint):
+        checkpoint = load_checkpoint(model, args.checkpoint, map_location='cpu')
     model.CLASSES = checkpoint.get('meta', {}).get('CLASSES', getattr(dataset, 'CLASSES', None))
     model = _wrap_model(model, cfg, distributed)
     if distributed:

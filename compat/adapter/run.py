@@ -10,7 +10,7 @@ import os.path as osp
 from typing import Any, Dict, Optional, Tuple
 
 from legacy_runner.config import Config
-from legacy_runner.errors import ConfigError, load_config
+from legacy_runner.errors import ConfigError, checkpoint_input, load_config
 
 from .detect import detect_format
 from .registries import install
@@ -94,13 +94,36 @@ def _v1_checkpoint_args(args: argparse.Namespace) -> None:
     for attr, key in (('resume_from', 'resume_from'), (None, 'load_from')):
         path = getattr(args, attr) if attr else None
         path = path or cfg.get(key)
-        if not path or not osp.isfile(path) or 'message_hub' not in load_any_checkpoint(path):
+        if not path or not osp.isfile(path):
+            continue
+        with checkpoint_input(path, f'{key} checkpoint'):
+            is_v2 = 'message_hub' in load_any_checkpoint(path)
+        if not is_v2:
             continue
         converted = v2_to_v1_file(path, work_dir)
         if attr and getattr(args, attr):
             setattr(args, attr, converted)
         else:
             args.cfg_options = dict(args.cfg_options or {}, **{key: converted})
+
+
+def _v2_preflight(cfg: Config, checkpoint: Any = None, what: str = 'checkpoint') -> None:
+    """Fail as one line before the v2 runner starts: an unknown ``model.type`` (with suggestions)
+    and a checkpoint file that is missing or cannot be read."""
+    from compat.v2 import examples  # noqa: F401  (registers the example model and dataset)
+    from compat.v2.registry import MODELS
+    from legacy_runner.registry import _suggest
+    model = cfg.get('model')
+    kind = model.get('type') if isinstance(model, dict) else None
+    # types from custom_imports or another scope register later, when the runner imports them
+    if (isinstance(kind, str) and '.' not in kind and not cfg.get('custom_imports')
+            and MODELS.get(kind) is None):
+        raise ConfigError(f'{cfg.filename}: model.type: {kind!r} is not in the {MODELS.name} registry.'
+                          f'{_suggest(kind, MODELS)}')
+    if isinstance(checkpoint, str):
+        from .checkpoints import load_any_checkpoint
+        with checkpoint_input(checkpoint, what):
+            load_any_checkpoint(checkpoint)
 
 
 def train(args: argparse.Namespace) -> Any:
@@ -113,6 +136,7 @@ def train(args: argparse.Namespace) -> Any:
         return run_train(args)
     from compat.v2.api import train_from_cfg
     kwargs = _v2_train_cfg(cfg, args)
+    _v2_preflight(cfg, kwargs['resume'], 'resume_from checkpoint')
     return train_from_cfg(cfg, **kwargs)
 
 
@@ -133,6 +157,7 @@ def test(args: argparse.Namespace) -> Optional[Dict[str, Any]]:
             if isinstance(evaluator, dict) and evaluator.get('type') == 'V1DatasetMetric':
                 evaluator['metric'] = args.eval if len(args.eval) > 1 else args.eval[0]
                 cfg[key] = evaluator
+    _v2_preflight(cfg, args.checkpoint)
     from compat.v2.api import test_from_cfg
     metrics = test_from_cfg(cfg, checkpoint=args.checkpoint, work_dir=args.work_dir,
                             launcher=getattr(args, 'launcher', None))
