@@ -72,29 +72,18 @@ class FlexibleRunner(RunnerCore):
                  cfg: Any = None) -> None:
         self.cfg = cfg if isinstance(cfg, Config) else Config(dict(cfg) if cfg else {})
         self._extra: Dict[str, Any] = {}
-        builders.check_triple('train', [train_dataloader, train_cfg, optim_wrapper],
-                              ['train_dataloader', 'train_cfg', 'optim_wrapper'])
-        builders.check_triple('val', [val_dataloader, val_cfg, val_evaluator],
-                              ['val_dataloader', 'val_cfg', 'val_evaluator'])
-        builders.check_triple('test', [test_dataloader, test_cfg, test_evaluator],
-                              ['test_dataloader', 'test_cfg', 'test_evaluator'])
-        if param_scheduler is not None and optim_wrapper is None:
-            raise ValueError('param_scheduler should be None when optim_wrapper is None, '
-                             f'but got {param_scheduler}')
+        self._store_components(
+            train_dataloader=train_dataloader, val_dataloader=val_dataloader,
+            test_dataloader=test_dataloader, train_cfg=train_cfg, val_cfg=val_cfg, test_cfg=test_cfg,
+            optim_wrapper=optim_wrapper, param_scheduler=param_scheduler, val_evaluator=val_evaluator,
+            test_evaluator=test_evaluator, auto_scale_lr=auto_scale_lr, load_from=load_from,
+            resume=resume)
         if not isinstance(compile, (bool, dict)):
             raise TypeError(f'compile should be a bool or dict, but got {type(compile)}')
         if isinstance(resume, str) and load_from is not None:
             raise ValueError('If resume is a str, load_from should be None, '
                              f'but got resume={resume!r}, load_from={load_from!r}')
         self._compile = compile
-        self._train_dataloader, self._train_loop = train_dataloader, train_cfg
-        self._val_dataloader, self._val_evaluator, self._val_loop = val_dataloader, val_evaluator, val_cfg
-        self._test_dataloader, self._test_evaluator = test_dataloader, test_evaluator
-        self._test_loop = test_cfg
-        self.optim_wrapper = optim_wrapper
-        self.auto_scale_lr = auto_scale_lr
-        self.param_schedulers = param_scheduler
-        self._load_from, self._resume, self._has_loaded = load_from, resume, False
         launcher = launcher if launcher is not None else infer_launcher()
         stem = osp.splitext(osp.basename(self.cfg.filename))[0] if self.cfg.filename else None
         self._randomness_cfg = dict(seed=None) if randomness is None else dict(randomness)

@@ -84,26 +84,15 @@ class Runner(RunnerCore):
         self.cfg = cfg if isinstance(cfg, Config) else Config(dict(cfg) if cfg else {})
         self._extra = extra  # cfg-only keys passed as kwargs (Runner(**cfg)), plus unknown ones
         unknown = sorted(k for k in extra if k not in CFG_ONLY_KEYS)
-        builders.check_triple('train', [train_dataloader, train_cfg, optim_wrapper],
-                              ['train_dataloader', 'train_cfg', 'optim_wrapper'])
-        builders.check_triple('val', [val_dataloader, val_cfg, val_evaluator],
-                              ['val_dataloader', 'val_cfg', 'val_evaluator'])
-        builders.check_triple('test', [test_dataloader, test_cfg, test_evaluator],
-                              ['test_dataloader', 'test_cfg', 'test_evaluator'])
-        if param_scheduler is not None and optim_wrapper is None:
-            raise ValueError('param_scheduler should be None when optim_wrapper is None, '
-                             f'but got {param_scheduler}')
+        self._store_components(
+            train_dataloader=train_dataloader, val_dataloader=val_dataloader,
+            test_dataloader=test_dataloader, train_cfg=train_cfg, val_cfg=val_cfg, test_cfg=test_cfg,
+            optim_wrapper=optim_wrapper, param_scheduler=param_scheduler, val_evaluator=val_evaluator,
+            test_evaluator=test_evaluator, auto_scale_lr=auto_scale_lr, load_from=load_from,
+            resume=resume)
         builders.check_scheduler_shape(param_scheduler)
         self._work_dir = work_dir  # kept as given: mmengine logs and stores the relative path
         os.makedirs(work_dir, exist_ok=True)
-        self._train_dataloader, self._train_loop = train_dataloader, train_cfg
-        self._val_dataloader, self._val_evaluator, self._val_loop = val_dataloader, val_evaluator, val_cfg
-        self._test_dataloader, self._test_evaluator = test_dataloader, test_evaluator
-        self._test_loop = test_cfg
-        self.optim_wrapper = optim_wrapper
-        self.auto_scale_lr = auto_scale_lr
-        self.param_schedulers = param_scheduler
-        self._load_from, self._resume, self._has_loaded = load_from, resume, False
         self._launcher = launcher
         env_cfg = dict(dist_cfg=dict(backend='nccl')) if env_cfg is None else dict(env_cfg)
         self._distributed, self._rank, self._world_size, self._timestamp = builders.setup_env(

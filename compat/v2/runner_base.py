@@ -97,6 +97,30 @@ class RunnerCore:
 
     build_dataloader = staticmethod(build_dataloader)
 
+    def _store_components(self, *, train_dataloader: Any, val_dataloader: Any, test_dataloader: Any,
+                          train_cfg: Any, val_cfg: Any, test_cfg: Any, optim_wrapper: Any,
+                          param_scheduler: Any, val_evaluator: Any, test_evaluator: Any,
+                          auto_scale_lr: Any, load_from: Optional[str], resume: Any) -> None:
+        """Check mmengine's all-or-none argument triples, then keep the (possibly unbuilt)
+        components for lazy building; shared by Runner and FlexibleRunner."""
+        builders.check_triple('train', [train_dataloader, train_cfg, optim_wrapper],
+                              ['train_dataloader', 'train_cfg', 'optim_wrapper'])
+        builders.check_triple('val', [val_dataloader, val_cfg, val_evaluator],
+                              ['val_dataloader', 'val_cfg', 'val_evaluator'])
+        builders.check_triple('test', [test_dataloader, test_cfg, test_evaluator],
+                              ['test_dataloader', 'test_cfg', 'test_evaluator'])
+        if param_scheduler is not None and optim_wrapper is None:
+            raise ValueError('param_scheduler should be None when optim_wrapper is None, '
+                             f'but got {param_scheduler}')
+        self._train_dataloader, self._train_loop = train_dataloader, train_cfg
+        self._val_dataloader, self._val_evaluator, self._val_loop = val_dataloader, val_evaluator, val_cfg
+        self._test_dataloader, self._test_evaluator = test_dataloader, test_evaluator
+        self._test_loop = test_cfg
+        self.optim_wrapper = optim_wrapper
+        self.auto_scale_lr = auto_scale_lr
+        self.param_schedulers = param_scheduler
+        self._load_from, self._resume, self._has_loaded = load_from, resume, False
+
     def val(self) -> Dict[str, Any]:
         """Run the val loop once; returns (and logs) its metrics."""
         return self._evaluate('val')
