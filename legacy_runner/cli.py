@@ -202,6 +202,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in _COMMANDS:
         _serve_old_mmcv_imports()
+    from .preemption import Preempted
     try:
         return args.run(args) if 'run' in args else _COMMANDS[args.command](args)
     except ConfigError as e:
@@ -209,6 +210,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             traceback.print_exc()
         print(f'{PROG} {args.command}: error: {e}', file=sys.stderr)
         return 2
+    except Preempted as e:  # a clean stop on SIGTERM/SIGINT, after saving a checkpoint
+        print(f'{PROG} {args.command}: {e}', file=sys.stderr)
+        return e.exit_code
 
 
 def convert_main(argv: Optional[List[str]] = None) -> int:

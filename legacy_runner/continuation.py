@@ -1,0 +1,157 @@
+"""What a checkpoint carries so that a restarted run continues bitwise as if never stopped.
+
+Shared by both runtimes. A checkpoint's ``meta[KEY]`` holds the record; files without it (written
+by real mmcv or mmengine) resume with their library's own semantics.
+
+Three things besides weights and optimizer decide what a continuation computes:
+- the random number generators (python, numpy, torch, CUDA, and explicit ``torch.Generator``
+  objects of the dataloader/sampler), captured at the iteration boundary where the file is saved;
+- the position inside the current pass over each dataloader. A pass's order is drawn from the
+  RNGs when the pass starts (worker seeds at ``iter(loader)``, a shuffling sampler's permutation
+  at the first batch), so :class:`ResumablePass` records the RNG states at those two moments and
+  the number of batches handed out; re-entering a pass replays the two draws and skips ahead;
+- anything a runtime keeps between iterations (counters, workflow position, accumulated
+  gradients, the log buffer), which each runtime adds to the record itself.
+
+Everything stored is made of tensors, numbers, strings and containers, so the record loads with
+``torch.load(weights_only=True)``.
+
+:class:`PreemptionSignal` (re-exported from :mod:`legacy_runner.preemption`) turns SIGTERM/SIGINT
+into a flag that training loops poll at iteration boundaries.
+"""
+import random
+from typing import Any, Dict, Iterator, List, Optional
+
+import numpy as np
+import torch
+
+from .preemption import Preempted, PreemptionSignal  # noqa: F401  (re-exported)
+
+KEY = 'continuation'
+FORMAT = 1
+
+
+class ResumeError(ValueError):
+    """A continuation record that cannot be honoured here (e.g. a different world size)."""
+
+
+# ------------------------------------------------------------------------------------------- RNG
+def _loader_generators(loader: Any) -> List[torch.Generator]:
+    """Explicit generators a DataLoader draws its order from (the global RNG covers the rest)."""
+    found: List[torch.Generator] = []
+    for owner in (loader, getattr(loader, 'sampler', None), getattr(loader, 'batch_sampler', None),
+                  getattr(getattr(loader, 'batch_sampler', None), 'sampler', None)):
+        gen = getattr(owner, 'generator', None)
+        if isinstance(gen, torch.Generator) and all(gen is not g for g in found):
+            found.append(gen)
+    return found
+
+
+def rng_state(generators: Optional[List[torch.Generator]] = None) -> Dict[str, Any]:
+    """The state of every RNG a training step may draw from, in a weights_only-safe form."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    state: Dict[str, Any] = {
+        'python': random.getstate(),
+        'numpy': (kind, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss),
+                  float(cached)),
+        'torch': torch.get_rng_state(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state['cuda'] = torch.cuda.get_rng_state_all()
+    if generators:
+        state['generators'] = [g.get_state() for g in generators]
+    return state
+
+
+def set_rng_state(state: Dict[str, Any], generators: Optional[List[torch.Generator]] = None) -> None:
+    """Inverse of :func:`rng_state`."""
+    version, internal, gauss = state['python']
+    random.setstate((version, tuple(internal), gauss))
+    kind, keys, pos, has_gauss, cached = state['numpy']
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(state['torch'])
+    if 'cuda' in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state['cuda'])
+    for gen, saved in zip(generators or [], state.get('generators', [])):
+        gen.set_state(saved)
+
+
+# ------------------------------------------------------------------------------ dataloader passes
+class ResumablePass:
+    """One pass over ``loader`` that records how to re-enter it after a restart.
+
+    ``ResumablePass(loader)`` starts a pass exactly as ``iter(loader)`` does;
+    ``ResumablePass(loader, state)`` re-enters the pass ``state`` describes, positioned after the
+    batches it had already handed out. The RNGs are left as the replay leaves them: callers
+    restore the checkpoint-time RNG state afterwards.
+    """
+
+    def __init__(self, loader: Any, state: Optional[Dict[str, Any]] = None) -> None:
+        self._loader = loader
+        self._generators = _loader_generators(loader)
+        if state is None:
+            self._rng_at_start = rng_state(self._generators)
+            self._rng_at_first: Optional[Dict[str, Any]] = None
+            self._iterator = iter(loader)
+            self.consumed = 0
+            return
+        self._rng_at_start = state['rng_at_start']
+        self._rng_at_first = state['rng_at_first']
+        set_rng_state(self._rng_at_start, self._generators)
+        self._iterator = iter(loader)
+        self.consumed = int(state['consumed'])
+        if self.consumed:
+            set_rng_state(self._rng_at_first, self._generators)
+            self._skip(self.consumed)
+
+    def _skip(self, count: int) -> None:
+        # In-process loading over a map-style dataset: advancing the index stream is enough and
+        # skips the (possibly expensive) loading. Worker processes prefetch as soon as the
+        # iterator exists, so there the batches are fetched and dropped.
+        it = self._iterator
+        in_process = getattr(self._loader, 'num_workers', 1) == 0 and hasattr(it, '_sampler_iter')
+        iterable = isinstance(getattr(self._loader, 'dataset', None), torch.utils.data.IterableDataset)
+        if in_process and not iterable:
+            for _ in range(count):
+                next(it._sampler_iter)
+            it._num_yielded += count
+            return
+        for _ in range(count):
+            next(it)
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        if self._rng_at_first is None:
+            self._rng_at_first = rng_state(self._generators)
+        batch = next(self._iterator)
+        self.consumed += 1
+        return batch
+
+    def state_dict(self) -> Dict[str, Any]:
+        return dict(consumed=self.consumed, rng_at_start=self._rng_at_start,
+                    rng_at_first=self._rng_at_first)
+
+
+# ------------------------------------------------------------------------------------- gradients
+def pending_grads(params: List[torch.nn.Parameter]) -> List[Optional[torch.Tensor]]:
+    """Gradients accumulated so far (for a save in the middle of an accumulation window)."""
+    return [None if p.grad is None else p.grad.detach().clone() for p in params]
+
+
+def restore_grads(params: List[torch.nn.Parameter], grads: List[Optional[torch.Tensor]]) -> None:
+    if len(grads) != len(params):
+        raise ResumeError(f'the checkpoint holds {len(grads)} accumulated gradients, '
+                          f'the model has {len(params)} parameters')
+    for p, g in zip(params, grads):
+        p.grad = None if g is None else g.to(p.device)
+
+
+def check_world_size(record: Dict[str, Any], world_size: int, filename: str = 'checkpoint') -> None:
+    saved = int(record.get('world_size', 1))
+    if saved != world_size:
+        raise ResumeError(
+            f'{filename} was written by a run with {saved} process(es), this run has {world_size}: '
+            'an exact continuation needs the same world size (relaunch with '
+            f'--nproc_per_node {saved}, or start from its weights with load_from)')

@@ -1,0 +1,70 @@
+"""Drive ``python -m legacy_runner train`` in subprocesses that get killed and resumed.
+
+Used by the crash/preemption tests of both runtimes. ``runtime`` is 'v1' or 'v2' and selects the
+hook flavour from tests/crash_hooks.py.
+"""
+import os
+import os.path as osp
+import subprocess
+import sys
+from typing import Any, Dict, List, Optional, Sequence
+
+import torch
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TESTS = osp.join(ROOT, 'tests')
+
+
+def _env() -> Dict[str, str]:
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join([TESTS, ROOT, env.get('PYTHONPATH', '')])
+    env.setdefault('OMP_NUM_THREADS', '1')
+    return env
+
+
+def _py_literal(value: Any) -> str:
+    return repr(value)
+
+
+def write_config(tmp_dir: str, base: str, runtime: str, hooks: Sequence[Dict[str, Any]],
+                 overrides: str = '') -> str:
+    """A config in ``tmp_dir`` that inherits ``base`` (a path under the repo) and adds ``hooks``
+    (tests/crash_hooks.py names without the V1/V2 prefix) plus the text ``overrides``."""
+    prefix = 'V1' if runtime == 'v1' else 'V2'
+    hook_cfgs = [dict(h, type=prefix + h['type']) for h in hooks]
+    path = osp.join(tmp_dir, f'cfg_{runtime}_{len(os.listdir(tmp_dir))}.py')
+    with open(path, 'w') as f:
+        f.write(f'_base_ = [{osp.join(ROOT, base)!r}]\n'
+                "custom_imports = dict(imports=['crash_hooks'], allow_failed_imports=False)\n"
+                f'custom_hooks = {_py_literal(hook_cfgs)}\n{overrides}\n')
+    return path
+
+
+def train(config: str, work_dir: str, *extra: str, check: bool = True,
+          timeout: float = 300) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, '-m', 'legacy_runner', 'train', config, '--work-dir', work_dir,
+           '--seed', '0', '--deterministic', *extra]
+    proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{cmd} exited with {proc.returncode}\n{proc.stderr[-3000:]}')
+    return proc
+
+
+def load_weights(path: str) -> Dict[str, torch.Tensor]:
+    return torch.load(path, map_location='cpu', weights_only=True)
+
+
+def assert_same_weights(a: str, b: str) -> None:
+    wa, wb = load_weights(a), load_weights(b)
+    assert wa.keys() == wb.keys()
+    different = [k for k in wa if not torch.equal(wa[k], wb[k])]
+    assert not different, f'weights differ from the uninterrupted run: {different}'
+
+
+def leftover_temp_files(work_dir: str) -> List[str]:
+    """Files an interrupted atomic write leaves behind (never picked up by resume)."""
+    return [n for n in os.listdir(work_dir) if n.startswith('.') or '.tmp' in n]
+
+
+def killed(proc: subprocess.CompletedProcess, signum: Optional[int] = None) -> bool:
+    return proc.returncode == -signum if signum else proc.returncode < 0
