@@ -155,6 +155,7 @@ def test_v1_model_under_v2_ddp_matches_the_plain_route(tmp_path):
         ddp = MMDistributedDataParallel(module=inner)
         out_ddp = ddp.train_step(batch, optim_wrapper=OptimWrapper(torch.optim.SGD(ddp.parameters(), lr=0.1)))
         out = plain.train_step(batch, optim_wrapper=OptimWrapper(torch.optim.SGD(plain.parameters(), lr=0.1)))
+        dist.barrier()
     finally:
         dist.destroy_process_group()
     assert set(out_ddp) == set(out) and torch.equal(out_ddp['loss'], out['loss'])

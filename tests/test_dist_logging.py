@@ -3,13 +3,13 @@ import json
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 import textwrap
 
 import pytest
 import torch
+from dist_helpers import free_port, torchrun_env
 
 import legacy_runner.dist as dist_mod
 from legacy_runner.dist import (
@@ -84,24 +84,19 @@ WORKER = textwrap.dedent('''
                master=master_only(lambda: 'ran')(), level=logger.level, handlers=len(logger.handlers),
                backend=torch.distributed.get_backend())
     print(json.dumps(out))
+    torch.distributed.barrier()  # both ranks are done before gloo tears down
     torch.distributed.destroy_process_group()
 ''')
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def test_two_process_gloo(tmp_path):
     script = tmp_path / 'worker.py'
     script.write_text(WORKER)
-    port = str(_free_port())
+    port = str(free_port())
     procs = []
     for rank in range(2):
-        env = dict(os.environ, RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE='2',
-                   MASTER_ADDR='127.0.0.1', MASTER_PORT=port, CUDA_VISIBLE_DEVICES='')
+        env = dict(torchrun_env(), RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE='2',
+                   MASTER_ADDR='127.0.0.1', MASTER_PORT=port)
         procs.append(subprocess.Popen([sys.executable, str(script), str(tmp_path / 'log')], env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     results = []

@@ -3,11 +3,11 @@ import json
 import logging
 import os
 import os.path as osp
-import socket
 from typing import List
 
 import pytest
 import torch
+from dist_helpers import free_port
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
@@ -295,12 +295,6 @@ def test_single_gpu_test_keeps_order():
     assert [float(r[0]) for r in results] == pytest.approx(expected[:, 0].tolist())
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def _dist_worker(rank: int, world_size: int, port: int, tmpdir: str, out: str) -> None:
     import torch.distributed as dist
     from torch.utils.data import DistributedSampler
@@ -321,6 +315,7 @@ def _dist_worker(rank: int, world_size: int, port: int, tmpdir: str, out: str) -
                             dir_removed=not osp.exists(tmpdir)), out)
         else:
             assert via_files is None and via_gather is None and tested is None
+        dist.barrier()  # both ranks are done before gloo tears down (a rank leaving early can abort it)
     finally:
         dist.destroy_process_group()
 
@@ -329,7 +324,7 @@ def test_collect_results_two_processes_gloo(tmp_path):
     import torch.multiprocessing as mp
 
     out = str(tmp_path / 'out.pt')
-    mp.spawn(_dist_worker, args=(2, _free_port(), str(tmp_path / 'collect'), out), nprocs=2)
+    mp.spawn(_dist_worker, args=(2, free_port(), str(tmp_path / 'collect'), out), nprocs=2)
     got = torch.load(out)
     expected = ['r0-0', 'r1-0', 'r0-1', 'r1-1', 'r0-2']
     assert got['files'] == expected and got['dir'] == expected and got['gather'] == expected

@@ -205,6 +205,7 @@ def _ddp_worker(rank, world_size, init_file):
         assert 'forward' not in ddp.module.__dict__  # the real forward is back
         with torch.no_grad():
             assert ddp.val_step(dict(x=xs[rank]))['out'].shape == (2, 2)
+        dist.barrier()  # both ranks are done before gloo tears down (a rank leaving early can abort it)
     finally:
         dist.destroy_process_group()
 

@@ -64,6 +64,7 @@ def test_distributed_wrapper_single_process(tmp_path, monkeypatch):
         runner.train()
         ckpt = load_checkpoint_file(str(tmp_path / 'epoch_1.pth'))
         assert list(ckpt['state_dict']) == ['a.weight', 'a.bias', 'b.weight', 'b.bias']
+        dist.barrier()
     finally:
         dist.destroy_process_group()
     assert os.path.exists(tmp_path / 'last_checkpoint') and torch.distributed.is_initialized() is False

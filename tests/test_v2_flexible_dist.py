@@ -1,45 +1,24 @@
 """DDPStrategy and FSDPStrategy under ``torchrun --nproc_per_node 2`` on CPU/gloo: runs finish, checkpoints
 resume to the same weights, and FSDP's checkpoints load in a single-device run."""
 import json
-import os
 import os.path as osp
-import re
-import socket
-import subprocess
-import sys
 
 import pytest
 import torch
+from dist_helpers import run_torchrun
 from v2_helpers import TwoLinear
 
 from compat.v2 import SingleDeviceStrategy
 from compat.v2.checkpoint import load_checkpoint_file
 
 HERE = osp.dirname(osp.abspath(__file__))
-ROOT = osp.dirname(HERE)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def _torchrun(work_dir, strategy: dict) -> dict:
-    env = dict(os.environ, OMP_NUM_THREADS='1',
-               PYTHONPATH=ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
-    for var in ('WORLD_SIZE', 'RANK', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT'):
-        env.pop(var, None)
-    cmd = [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
-           '--master_addr', '127.0.0.1', '--master_port', str(_free_port()),
-           osp.join(HERE, 'v2_flexible_dist_worker.py'), str(work_dir), json.dumps(strategy)]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
-    if proc.returncode != 0 and re.search(r'exitcode\s*: -(6|11) ', proc.stderr):
-        # torch's FSDP on CPU/gloo aborts natively now and then ("terminate called without an active
-        # exception", about 1 run in 15 here); a Python error is never retried
-        cmd[cmd.index('--master_port') + 1] = str(_free_port())
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+    # FSDP on CPU/gloo aborts natively now and then at teardown: run_torchrun retries that once
+    result = run_torchrun([osp.join(HERE, 'v2_flexible_dist_worker.py'), str(work_dir), json.dumps(strategy)],
+                          timeout=240)
+    assert result.returncode == 0, result.report()
     return torch.load(str(work_dir / 'result.pth'), weights_only=False)
 
 

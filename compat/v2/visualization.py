@@ -1,12 +1,16 @@
 """Visualizer with mmengine's scalar/config backends: LocalVisBackend and TensorboardVisBackend.
 
 Only the parts training needs (scalars, config, dataset_meta); image drawing is out of scope.
+In a distributed run only rank 0 records: the Visualizer ignores ``add_*`` calls on other ranks,
+and the backends create their directory / event file at the first record, not when built.
 """
 import json
 import logging
 import os
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Union
+
+from legacy_runner.dist import get_dist_info
 
 from .logging import print_log
 from .registry import VISBACKENDS, VISUALIZERS
@@ -41,13 +45,13 @@ class LocalVisBackend(BaseVisBackend):
         assert config_save_file.split('.')[-1] == 'py'
         assert scalar_save_file.split('.')[-1] == 'json'
         super().__init__(save_dir)
-        os.makedirs(save_dir, exist_ok=True)
         self._img_save_dir = osp.join(save_dir, img_save_dir)
         self._config_save_file = osp.join(save_dir, config_save_file)
         self._scalar_save_file = osp.join(save_dir, scalar_save_file)
         self._files: Dict[str, Any] = {}  # kept open: one write + flush per record, no reopen
 
     def add_config(self, config: Any, **kwargs: Any) -> None:
+        os.makedirs(self._save_dir, exist_ok=True)
         config.dump(self._config_save_file)
 
     def add_scalars(self, scalar_dict: Dict[str, Any], step: int = 0, file_path: Optional[str] = None,
@@ -67,6 +71,7 @@ class LocalVisBackend(BaseVisBackend):
     def _append(self, path: str, line: str) -> None:
         f = self._files.get(path)
         if f is None:
+            os.makedirs(osp.dirname(path), exist_ok=True)
             f = self._files[path] = open(path, 'a+')
         f.write(line)
         f.flush()
@@ -88,7 +93,14 @@ class TensorboardVisBackend(BaseVisBackend):
         except ImportError as e:
             raise ImportError('TensorboardVisBackend needs tensorboard: pip install tensorboard '
                               "(or pip install 'legacy-runner[tensorboard]')") from e
-        self._writer = SummaryWriter(save_dir)
+        self._writer_cls = SummaryWriter
+        self._writer_obj: Any = None
+
+    @property
+    def _writer(self) -> Any:
+        if self._writer_obj is None:  # the event file appears at the first record
+            self._writer_obj = self._writer_cls(self._save_dir)
+        return self._writer_obj
 
     def add_config(self, config: Any, **kwargs: Any) -> None:
         self._writer.add_text('config', config.pretty_text)
@@ -104,7 +116,8 @@ class TensorboardVisBackend(BaseVisBackend):
                           'expected. Skip it!', level=logging.WARNING)
 
     def close(self) -> None:
-        self._writer.close()
+        if self._writer_obj is not None:
+            self._writer_obj.close()
 
 
 @VISUALIZERS.register_module()
@@ -139,17 +152,21 @@ class Visualizer:
     def get_backend(self, name: str) -> Optional[BaseVisBackend]:
         return self._vis_backends.get(name)
 
+    def _recording_backends(self) -> List[BaseVisBackend]:
+        """The backends on rank 0; none on the other ranks of a distributed run (mmengine)."""
+        return list(self._vis_backends.values()) if get_dist_info()[0] == 0 else []
+
     def add_config(self, config: Any, **kwargs: Any) -> None:
-        for backend in self._vis_backends.values():
+        for backend in self._recording_backends():
             backend.add_config(config, **kwargs)
 
     def add_scalar(self, name: str, value: Any, step: int = 0, **kwargs: Any) -> None:
-        for backend in self._vis_backends.values():
+        for backend in self._recording_backends():
             backend.add_scalar(name, value, step, **kwargs)
 
     def add_scalars(self, scalar_dict: Dict[str, Any], step: int = 0, file_path: Optional[str] = None,
                     **kwargs: Any) -> None:
-        for backend in self._vis_backends.values():
+        for backend in self._recording_backends():
             backend.add_scalars(scalar_dict, step, file_path, **kwargs)
 
     def close(self) -> None:
