@@ -19,6 +19,7 @@ Everything stored is made of tensors, numbers, strings and containers, so the re
 :class:`PreemptionSignal` (re-exported from :mod:`legacy_runner.preemption`) turns SIGTERM/SIGINT
 into a flag that training loops poll at iteration boundaries.
 """
+import contextlib
 import random
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -74,6 +75,20 @@ def set_rng_state(state: Dict[str, Any], generators: Optional[List[torch.Generat
         torch.cuda.set_rng_state_all(state['cuda'])
     for gen, saved in zip(generators or [], state.get('generators', [])):
         gen.set_state(saved)
+
+
+@contextlib.contextmanager
+def rng_preserved() -> Iterator[None]:
+    """Run the block without disturbing the RNGs training draws from.
+
+    Evaluation inside training uses it: a checkpoint taken just before an evaluation then holds
+    the RNG state training continues from, and a run trains the same with or without validation.
+    """
+    state = rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
 
 
 # ------------------------------------------------------------------------------ dataloader passes

@@ -21,6 +21,7 @@ from .builder import build_dataloader, build_dataset, build_model
 from .config import Config
 from .dist import get_dist_info, init_dist
 from .errors import ConfigError, check_checkpoint_file, checkpoint_input, config_section, load_config
+from .hooks.preemption import PreemptionHook
 from .preflight import check_registry_types, check_train_values
 from .utils.logging import get_logger
 from .utils.misc import mkdir_or_exist
@@ -227,7 +228,13 @@ def train_model(model: torch.nn.Module, datasets: Sequence[Any], cfg: Config, di
     elif cfg.get('load_from'):
         with checkpoint_input(cfg.load_from, 'load_from checkpoint'):
             runner.load_checkpoint(cfg.load_from)
-    runner.run(data_loaders, workflow)
+    # SIGTERM/SIGINT: checkpoint at the next iteration boundary, then a clean stop
+    preemption = PreemptionHook()
+    runner.register_hook(preemption, priority='LOWEST')
+    try:
+        runner.run(data_loaders, workflow)
+    finally:
+        preemption.uninstall()
     return runner
 
 

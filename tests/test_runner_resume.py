@@ -99,14 +99,26 @@ def test_iter_runner_checkpoint_and_resume(tmp_path):
     assert (meta['iter'], meta['epoch']) == (5, 2)
     assert meta['hook_msgs'] == {'last_ckpt': str(tmp_path / 'iter_3.pth')}
 
+    # a file without our continuation record (as real mmcv writes it) resumes as mmcv does
+    ckpt = torch.load(tmp_path / 'iter_6.pth', weights_only=True)
+    record = ckpt['meta'].pop('continuation')
+    torch.save(ckpt, tmp_path / 'mmcv_iter_6.pth')
     r2 = make_runner(IterBasedRunner, max_iters=6)
-    r2.resume(str(tmp_path / 'latest.pth'))
+    r2.resume(str(tmp_path / 'mmcv_iter_6.pth'))
     assert (r2.epoch, r2.iter, r2.inner_iter) == (2, 5, 5)
     assert r2.meta == {'hook_msgs': {'last_ckpt': str(tmp_path / 'iter_3.pth')}}  # only hook_msgs
     # §7 #16: (out_dir, filename_tmpl, meta, save_optimizer)
     r2.save_checkpoint(str(tmp_path), 'it_{}.pth', dict(k=1), False)
     ckpt = torch.load(tmp_path / 'it_6.pth', weights_only=True)
     assert 'optimizer' not in ckpt and ckpt['meta']['k'] == 1 and ckpt['meta']['iter'] == 5
+    assert 'continuation' not in ckpt['meta']  # saved outside the loop: no position to record
+
+    # with the record, the run continues after the 6th iteration (batch 2 of pass 1)
+    assert (record['iter'], record['epoch'], record['workflow']) == (6, 1, (0, 1))
+    assert record['loaders'][0]['epoch'] == 1 and record['loaders'][0]['pass']['consumed'] == 2
+    r3 = make_runner(IterBasedRunner, max_iters=6)
+    r3.resume(str(tmp_path / 'iter_6.pth'))
+    assert (r3.epoch, r3.iter, r3.inner_iter) == (1, 6, 1)
 
 
 def test_runner_load_checkpoint_unescaped_revise_keys(tmp_path):

@@ -23,34 +23,35 @@ from .logger import (
                      WandbLoggerHook,
 )
 from .lr_updater import (
-                         CosineAnnealingLrUpdaterHook,
-                         CosineRestartLrUpdaterHook,
-                         CyclicLrUpdaterHook,
-                         ExpLrUpdaterHook,
-                         FixedLrUpdaterHook,
-                         FlatCosineAnnealingLrUpdaterHook,
-                         InvLrUpdaterHook,
-                         LinearAnnealingLrUpdaterHook,
-                         LrUpdaterHook,
-                         OneCycleLrUpdaterHook,
-                         PolyLrUpdaterHook,
-                         StepLrUpdaterHook,
+                     CosineAnnealingLrUpdaterHook,
+                     CosineRestartLrUpdaterHook,
+                     CyclicLrUpdaterHook,
+                     ExpLrUpdaterHook,
+                     FixedLrUpdaterHook,
+                     FlatCosineAnnealingLrUpdaterHook,
+                     InvLrUpdaterHook,
+                     LinearAnnealingLrUpdaterHook,
+                     LrUpdaterHook,
+                     OneCycleLrUpdaterHook,
+                     PolyLrUpdaterHook,
+                     StepLrUpdaterHook,
 )
 from .memory import EmptyCacheHook
 from .momentum_updater import (
-                         CosineAnnealingMomentumUpdaterHook,
-                         CyclicMomentumUpdaterHook,
-                         LinearAnnealingMomentumUpdaterHook,
-                         MomentumUpdaterHook,
-                         OneCycleMomentumUpdaterHook,
-                         StepMomentumUpdaterHook,
+                     CosineAnnealingMomentumUpdaterHook,
+                     CyclicMomentumUpdaterHook,
+                     LinearAnnealingMomentumUpdaterHook,
+                     MomentumUpdaterHook,
+                     OneCycleMomentumUpdaterHook,
+                     StepMomentumUpdaterHook,
 )
 from .optimizer import (
-                         Fp16OptimizerHook,
-                         GradientCumulativeFp16OptimizerHook,
-                         GradientCumulativeOptimizerHook,
-                         OptimizerHook,
+                     Fp16OptimizerHook,
+                     GradientCumulativeFp16OptimizerHook,
+                     GradientCumulativeOptimizerHook,
+                     OptimizerHook,
 )
+from .preemption import PreemptionHook
 from .profiler import ProfilerHook
 from .sampler_seed import DistSamplerSeedHook
 from .sync_buffer import SyncBuffersHook
@@ -67,5 +68,5 @@ __all__ = [
     'CosineAnnealingMomentumUpdaterHook', 'LinearAnnealingMomentumUpdaterHook',
     'CyclicMomentumUpdaterHook', 'OneCycleMomentumUpdaterHook', 'OptimizerHook',
     'GradientCumulativeOptimizerHook', 'Fp16OptimizerHook', 'GradientCumulativeFp16OptimizerHook',
-    'EmptyCacheHook', 'ProfilerHook', 'DistSamplerSeedHook', 'SyncBuffersHook'
+    'EmptyCacheHook', 'ProfilerHook', 'DistSamplerSeedHook', 'SyncBuffersHook', 'PreemptionHook'
 ]

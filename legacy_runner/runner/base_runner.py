@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 import torch
 from torch.optim import Optimizer
 
+from .. import continuation
 from ..checkpoint import link_latest, load_checkpoint, save_checkpoint
 from ..dist import get_dist_info, get_host_info, get_time_str
 from ..hooks import HOOKS, Hook
@@ -125,6 +126,12 @@ class BaseRunner(metaclass=ABCMeta):
         self.log_buffer = LogBuffer()
         self._stage_hooks: Dict[str, List[Hook]] = {}
         self._stage_hooks_key: Tuple[int, int] = (0, -1)
+        # Exact continuation (legacy_runner.continuation): where the loops are, so that a
+        # checkpoint saved at a train iteration/epoch boundary can record how to continue.
+        self._save_point: Optional[str] = None  # 'iter' / 'epoch' while those hooks run
+        self._workflow_pos: Tuple[int, int] = (0, 0)  # (workflow entry, units done before)
+        self._train_pass: Any = None  # the ResumablePass of the running train epoch
+        self._continuation: Optional[Dict] = None  # a loaded record, consumed by run()
 
     # ------------------------------------------------------------------------------ properties
     @property
@@ -391,12 +398,16 @@ class BaseRunner(metaclass=ABCMeta):
 
         When the saved config lists ``gpu_ids`` of a different length than the current world
         size, ``iter`` is rescaled so iteration-based schedules continue at the same sample count.
+        A checkpoint saved by these runners at a train iteration or epoch boundary also carries
+        a continuation record: the run then continues exactly where it stopped (see
+        ``legacy_runner.continuation``) instead of mmcv's approximate restart.
         """
+        checkpoint_path = checkpoint
         checkpoint = self._load_for_resume(checkpoint, map_location)
         ckpt_meta = checkpoint['meta']
         self._epoch = ckpt_meta['epoch']
         self._iter = ckpt_meta['iter']
-        if 'config' in ckpt_meta:
+        if 'config' in ckpt_meta and continuation.KEY not in ckpt_meta:
             from ..config import Config  # imported late: only resume needs the config parser
             config = Config.fromstring(ckpt_meta['config'], file_format='.py')
             previous_gpu_ids = config.get('gpu_ids', None)
@@ -406,6 +417,7 @@ class BaseRunner(metaclass=ABCMeta):
         # mmcv merges hook_msgs into the old meta and then replaces meta wholesale anyway.
         self.meta = ckpt_meta
         self._resume_optimizer(checkpoint, resume_optimizer)
+        self._load_continuation(ckpt_meta, str(checkpoint_path))
         self.logger.info('resumed epoch %d, iter %d', self.epoch, self.iter)
 
     def _save_checkpoint(self, out_dir: str, filename: str, save_optimizer: bool,
@@ -419,12 +431,67 @@ class BaseRunner(metaclass=ABCMeta):
         if self.meta is not None:
             meta.update(self.meta)
         meta.update(epoch=self.epoch + 1, iter=self.iter)
+        meta.pop(continuation.KEY, None)  # a record only describes the moment it was taken
+        if self._save_point is not None:
+            meta[continuation.KEY] = self._continuation_record()
         filepath = osp.join(out_dir, filename)
         optimizer = self.optimizer if save_optimizer else None
         save_checkpoint(self.model, filepath, optimizer=optimizer, meta=meta)
         if create_symlink:
             # Only after the file is complete; relative target, as mmcv.
             link_latest(filename, osp.join(out_dir, 'latest.pth'))
+
+    # ------------------------------------------------------------------------ exact continuation
+    def _record_position(self) -> Dict[str, Any]:
+        """Counters and workflow position to continue from; runner-specific."""
+        raise NotImplementedError
+
+    def _params(self) -> List[torch.nn.Parameter]:
+        return list(self.model.parameters())
+
+    def _accumulating(self) -> bool:
+        # gradients outlive an iteration only inside an accumulation window; where a window has
+        # just closed, zero_grad() left them None and storing them costs nothing
+        return any(getattr(h, 'cumulative_iters', 1) > 1 for h in self._hooks)
+
+    def _continuation_record(self) -> Dict[str, Any]:
+        record: Dict[str, Any] = dict(format=continuation.FORMAT, runtime='v1',
+                                      world_size=self.world_size, rng=continuation.rng_state())
+        record.update(self._record_position())
+        record['log_buffer'] = dict(val={k: list(v) for k, v in self.log_buffer.val_history.items()},
+                                    n={k: list(v) for k, v in self.log_buffer.n_history.items()})
+        if self._accumulating():
+            record['grads'] = continuation.pending_grads(self._params())
+        return record
+
+    def _load_continuation(self, meta: Dict, filename: str) -> None:
+        record = meta.pop(continuation.KEY, None)  # not part of the run's meta (logged as JSON)
+        if record is None:
+            return  # written by real mmcv (or outside a loop): mmcv's resume semantics
+        if record.get('runtime') != 'v1':
+            self.logger.warning('%s was written by the %s runtime: its position cannot be '
+                                'continued exactly here; resuming with mmcv semantics',
+                                filename, record.get('runtime'))
+            return
+        continuation.check_world_size(record, self.world_size, filename)
+        self._epoch, self._iter = record['epoch'], record['iter']
+        self._inner_iter = record['inner_iter']
+        self._continuation = record
+
+    def _continue(self, record: Dict[str, Any]) -> None:
+        """Put back what the loop setup cannot rebuild, last, just before the next iteration."""
+        buffer = self.log_buffer
+        buffer.clear()
+        for key, values in record['log_buffer']['val'].items():
+            buffer.val_history[key] = list(values)
+            buffer.n_history[key] = list(record['log_buffer']['n'][key])
+        if 'grads' in record:
+            continuation.restore_grads(self._params(), record['grads'])
+        continuation.set_rng_state(record['rng'])
+
+    def _take_continuation(self) -> Optional[Dict[str, Any]]:
+        record, self._continuation = self._continuation, None
+        return record
 
     # ------------------------------------------------------------------------------- run loop
     def _store_outputs(self, outputs: Any, error: str) -> None:

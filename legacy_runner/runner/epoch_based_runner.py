@@ -4,6 +4,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 
+from .. import continuation
 from .base_runner import BaseRunner
 from .builder import RUNNERS
 
@@ -32,16 +33,39 @@ class EpochBasedRunner(BaseRunner):
         self.data_loader = data_loader
         self._max_iters = self._max_epochs * len(self.data_loader)
         self.call_hook('before_train_epoch')
-        for i, data_batch in enumerate(self.data_loader):
+        batches = self._begin_train_pass(data_loader)
+        for i, data_batch in enumerate(batches, start=batches.consumed):
             self.data_batch = data_batch
             self._inner_iter = i
             self.call_hook('before_train_iter')
             self.run_iter(data_batch, train_mode=True, **kwargs)
+            self._save_point = 'iter'
             self.call_hook('after_train_iter')
+            self._save_point = None
             del self.data_batch
             self._iter += 1
+        self._train_pass = None
+        self._save_point = 'epoch'
         self.call_hook('after_train_epoch')
+        self._save_point = None
         self._epoch += 1
+
+    def _begin_train_pass(self, data_loader: Any) -> continuation.ResumablePass:
+        # Re-enters the interrupted epoch after a resume from a mid-epoch checkpoint.
+        record = self._continuation if self._continuation and self._continuation['in_epoch'] else None
+        batches = continuation.ResumablePass(data_loader, record and record['pass'])
+        if record is not None:
+            self._continue(self._take_continuation())
+        self._train_pass = batches
+        return batches
+
+    def _record_position(self) -> Dict[str, Any]:
+        entry, done = self._workflow_pos
+        if self._save_point == 'iter':  # inside an epoch: the pass is re-entered on resume
+            return dict(epoch=self.epoch, iter=self.iter + 1, inner_iter=self.inner_iter + 1,
+                        workflow=(entry, done), in_epoch=True, **{'pass': self._train_pass.state_dict()})
+        return dict(epoch=self.epoch + 1, iter=self.iter, inner_iter=0, workflow=(entry, done + 1),
+                    in_epoch=False)
 
     @torch.no_grad()
     def val(self, data_loader: Any, **kwargs: Any) -> None:
@@ -76,6 +100,9 @@ class EpochBasedRunner(BaseRunner):
 
         self._start_run(workflow, 'workflow: %s, max: %d epochs', self._max_epochs)
         self.call_hook('before_run')
+        start = self._continuation['workflow'] if self._continuation else None
+        if self._continuation and not self._continuation['in_epoch']:
+            self._continue(self._take_continuation())
         while self.epoch < self._max_epochs:
             for i, (mode, epochs) in enumerate(workflow):
                 if not isinstance(mode, str):
@@ -83,9 +110,15 @@ class EpochBasedRunner(BaseRunner):
                 if not hasattr(self, mode):
                     raise ValueError(f'runner has no method named "{mode}" to run an epoch')
                 epoch_runner = getattr(self, mode)
-                for _ in range(epochs):
+                first = 0
+                if start is not None:  # continuing: skip to where the checkpoint was taken
+                    if i < start[0]:
+                        continue
+                    first, start = start[1], None
+                for done in range(first, epochs):
                     if mode == 'train' and self.epoch >= self._max_epochs:
                         break
+                    self._workflow_pos = (i, done)
                     epoch_runner(data_loaders[i], **kwargs)
         self.call_hook('after_run')
 

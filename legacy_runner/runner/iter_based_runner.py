@@ -24,6 +24,8 @@ from .iter_loader import IterLoader
 class IterBasedRunner(BaseRunner):
     """Runs ``iters`` iterations per workflow entry until ``max_iters`` train iterations."""
 
+    _iter_loaders: List[IterLoader] = []  # those of the running workflow (replaced, never mutated)
+
     def train(self, data_loader: IterLoader, **kwargs: Any) -> None:
         self.model.train()
         self.mode = 'train'
@@ -34,7 +36,9 @@ class IterBasedRunner(BaseRunner):
         self.call_hook('before_train_iter')
         outputs = self.model.train_step(data_batch, self.optimizer, **kwargs)
         self._store_outputs(outputs, 'model.train_step() must return a dict')
+        self._save_point = 'iter'
         self.call_hook('after_train_iter')
+        self._save_point = None
         del self.data_batch
         self._inner_iter += 1
         self._iter += 1
@@ -65,25 +69,41 @@ class IterBasedRunner(BaseRunner):
 
         self._start_run(workflow, 'workflow: %s, max: %d iters', self._max_iters)
         self.call_hook('before_run')
-        iter_loaders = [IterLoader(x) for x in data_loaders]
+        record = self._take_continuation()
+        loader_states = record['loaders'] if record else [None] * len(data_loaders)
+        self._iter_loaders = [IterLoader(x, state) for x, state in zip(data_loaders, loader_states)]
         # The generic epoch hooks fire exactly once around the whole run.
         self.call_hook('before_epoch')
+        start = None
+        if record is not None:  # continuing: skip to where the checkpoint was taken
+            self._continue(record)
+            start = record['workflow']
         while self.iter < self._max_iters:
             for i, (mode, iters) in enumerate(workflow):
                 self._inner_iter = 0
                 if not isinstance(mode, str) or not hasattr(self, mode):
                     raise ValueError(f'runner has no method named "{mode}" to run a workflow')
                 iter_runner = getattr(self, mode)
-                for _ in range(iters):
+                first = 0
+                if start is not None:
+                    if i < start[0]:
+                        continue
+                    first, start = start[1], None
+                    self._inner_iter = first
+                for done in range(first, iters):
                     if mode == 'train' and self.iter >= self._max_iters:
                         break
-                    iter_runner(iter_loaders[i], **kwargs)
+                    self._workflow_pos = (i, done)
+                    iter_runner(self._iter_loaders[i], **kwargs)
+        self._iter_loaders = []
         self.call_hook('after_epoch')
         self.call_hook('after_run')
 
     def resume(self, checkpoint: str, resume_optimizer: bool = True,
                map_location: Any = 'default') -> None:
-        """Restore epoch, iter (also as inner_iter), hook_msgs and the optimizer state."""
+        """Restore epoch, iter (also as inner_iter), hook_msgs and the optimizer state; a
+        continuation record (see BaseRunner.resume) makes the run continue exactly."""
+        checkpoint_path = checkpoint
         checkpoint = self._load_for_resume(checkpoint, map_location)
         ckpt_meta = checkpoint['meta']
         self._epoch = ckpt_meta['epoch']
@@ -94,7 +114,14 @@ class IterBasedRunner(BaseRunner):
                 self.meta = {}
             self.meta.setdefault('hook_msgs', {}).update(ckpt_meta['hook_msgs'])
         self._resume_optimizer(checkpoint, resume_optimizer)
+        self._load_continuation(ckpt_meta, str(checkpoint_path))
         self.logger.info('resumed from epoch: %d, iter %d', self.epoch, self.iter)
+
+    def _record_position(self) -> Dict[str, Any]:
+        entry, done = self._workflow_pos
+        return dict(epoch=self.epoch, iter=self.iter + 1, inner_iter=self.inner_iter + 1,
+                    workflow=(entry, done + 1),
+                    loaders=[loader.state_dict() for loader in self._iter_loaders])
 
     def save_checkpoint(self, out_dir: str, filename_tmpl: str = 'iter_{}.pth',  # type: ignore[override]
                         meta: Optional[Dict] = None, save_optimizer: bool = True,

@@ -1,0 +1,49 @@
+"""PreemptionHook: on SIGTERM/SIGINT, save a checkpoint at the next train iteration boundary and
+stop with :class:`legacy_runner.preemption.Preempted` (the command line reports it on one line).
+
+Not an mmcv hook: the ``train`` command registers it at the lowest priority, so the checkpoint is
+taken after every other ``after_train_iter`` hook has run, and ``--auto-resume`` continues from
+the next iteration.
+"""
+import os.path as osp
+from typing import Any
+
+import torch.distributed as dist
+
+from ..preemption import Preempted, PreemptionSignal
+from .hook import HOOKS, Hook
+
+
+@HOOKS.register_module()
+class PreemptionHook(Hook):
+    """Installs the signal handlers for the duration of ``runner.run`` (see :meth:`uninstall`)."""
+
+    def __init__(self) -> None:
+        self.signal = PreemptionSignal()
+
+    def before_run(self, runner: Any) -> None:
+        self.signal.install()
+
+    def after_run(self, runner: Any) -> None:
+        self.signal.uninstall()
+
+    def uninstall(self) -> None:
+        """For the caller of ``runner.run`` when it ends with an exception."""
+        self.signal.uninstall()
+
+    def after_train_iter(self, runner: Any) -> None:
+        signum = self.signal.agreed()
+        if not signum:
+            return
+        done = runner.iter + 1
+        path = None
+        if runner.work_dir is not None:
+            # iteration-named even in an epoch runner: the file holds a partial epoch
+            name = f'iter_{done}.pth'
+            if runner.rank == 0:
+                runner._save_checkpoint(runner.work_dir, name, True, None, True)
+            path = osp.join(runner.work_dir, name)
+        if dist.is_available() and dist.is_initialized():
+            dist.barrier()  # every rank leaves together, after rank 0 has written the file
+        self.signal.uninstall()
+        raise Preempted(signum, path, done)
