@@ -3,8 +3,12 @@
 Differences from mmcv, all deliberate:
 - files are written atomically (temp file in the same directory, fsync, ``os.replace``) and
   ``latest.pth`` is swapped in atomically too, so a crash never leaves a truncated checkpoint;
-- local files are read with ``torch.load(weights_only=True)`` first (mmcv files hold only
-  dicts, tensors and strings); a file that needs full unpickling is loaded with a warning;
+- every file is read with ``torch.load(weights_only=True)`` plus the allow-list of
+  :mod:`legacy_runner.safe_load` (numpy arrays and scalars, ``OrderedDict``/``defaultdict``,
+  mmengine's logging classes); a file needing anything else is refused with
+  :class:`~legacy_runner.safe_load.UnsafeCheckpointError` (an ``UnpicklingError``) naming the file and
+  the refused global, without running its code. Full unpickling only on request: ``unsafe=True``
+  in the loaders below, or ``--unsafe-load`` on the command line (``safe_load.allow_unsafe``);
 - schemes that need network services or tables shipped with mmcv (torchvision://,
   open-mmlab://, mmcls://, pavi://, s3://) are registered but raise a clear error;
 - ``save_checkpoint`` does not modify the caller's ``meta`` dict.
@@ -14,12 +18,10 @@ import io
 import logging
 import os
 import os.path as osp
-import pickle
 import re
 import shutil
 import time
 import uuid
-import warnings
 from collections import OrderedDict
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import urlparse
@@ -27,6 +29,7 @@ from urllib.parse import urlparse
 import torch
 import torch.nn as nn
 
+from . import safe_load
 from .dist import get_dist_info
 from .parallel import is_module_wrapper
 from .utils.logging import print_log
@@ -127,18 +130,10 @@ def load_state_dict(module: nn.Module, state_dict: Dict, strict: bool = False,
 
 
 # --------------------------------------------------------------------------------------- loading
-def _torch_load(source: Any, map_location: Any, name: str) -> Any:
-    """torch.load, restricted to tensors/containers first; full unpickling only as a fallback."""
-    try:
-        return torch.load(source, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as e:
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        warnings.warn(f'{name} contains Python objects that torch.load(weights_only=True) refuses '
-                      f'({reason}); loading it with weights_only=False, which can run code stored '
-                      'in the file. Only load checkpoints you trust.')
-        if hasattr(source, 'seek'):
-            source.seek(0)
-        return torch.load(source, map_location=map_location, weights_only=False)
+def _torch_load(source: Any, map_location: Any, name: str, unsafe: Optional[bool] = None) -> Any:
+    """torch.load with the checkpoint allow-list; full unpickling only when trusted (``unsafe``,
+    or :func:`legacy_runner.safe_load.allow_unsafe` when None)."""
+    return safe_load.torch_load(source, map_location=map_location, name=name, unsafe=unsafe)
 
 
 class CheckpointLoader:
@@ -184,19 +179,25 @@ class CheckpointLoader:
         raise ValueError(f'no checkpoint loader matches {path}')  # unreachable: '' matches all
 
     @classmethod
-    def load_checkpoint(cls, filename: str, map_location: Any = None, logger: LoggerLike = None) -> Any:
+    def load_checkpoint(cls, filename: str, map_location: Any = None, logger: LoggerLike = None, *,
+                        unsafe: Optional[bool] = None) -> Any:
+        """Load with the loader registered for ``filename``'s scheme; ``unsafe=True`` trusts the file
+        (full unpickling), None follows ``--unsafe-load`` / ``safe_load.allow_unsafe``."""
         loader = cls._get_checkpoint_loader(filename)
         # 'load_from_local'[10:] == 'local': the message names the scheme, as mmcv's does.
         print_log(f'load checkpoint from {loader.__name__[10:]} path: {filename}', logger)
-        return loader(filename, map_location)
+        if unsafe is None:
+            return loader(filename, map_location)
+        with safe_load.trusting(unsafe):  # reaches loaders registered with mmcv's (filename, map_location)
+            return loader(filename, map_location)
 
 
 @CheckpointLoader.register_scheme(prefixes='')
-def load_from_local(filename: str, map_location: Any = None) -> Any:
+def load_from_local(filename: str, map_location: Any = None, *, unsafe: Optional[bool] = None) -> Any:
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
-    return _torch_load(filename, map_location, filename)
+    return _torch_load(filename, map_location, filename, unsafe)
 
 
 def _download(url: str, model_dir: Optional[str]) -> str:
@@ -210,7 +211,8 @@ def _download(url: str, model_dir: Optional[str]) -> str:
 
 
 @CheckpointLoader.register_scheme(prefixes=('http://', 'https://'))
-def load_from_http(filename: str, map_location: Any = None, model_dir: Optional[str] = None) -> Any:
+def load_from_http(filename: str, map_location: Any = None, model_dir: Optional[str] = None, *,
+                   unsafe: Optional[bool] = None) -> Any:
     """Download into ``$TORCH_HOME/hub/checkpoints`` (rank 0 first, then the others) and load."""
     rank, world_size = get_dist_info()
     path = _download(filename, model_dir) if rank == 0 else None
@@ -218,7 +220,7 @@ def load_from_http(filename: str, map_location: Any = None, model_dir: Optional[
         torch.distributed.barrier()
         if rank > 0:
             path = _download(filename, model_dir)
-    return _torch_load(path, map_location, filename)
+    return _torch_load(path, map_location, filename, unsafe)
 
 
 def _unavailable(scheme: str) -> Callable:
@@ -242,8 +244,10 @@ for _prefixes, _name, _scheme in (
     CheckpointLoader.register_scheme(_prefixes, _fn)
 
 
-def _load_checkpoint(filename: str, map_location: Any = None, logger: LoggerLike = None) -> Any:
-    return CheckpointLoader.load_checkpoint(filename, map_location, logger)
+def _load_checkpoint(filename: str, map_location: Any = None, logger: LoggerLike = None, *,
+                     unsafe: Optional[bool] = None) -> Any:
+    """The checkpoint dict (any registered scheme); ``unsafe=True`` trusts the file."""
+    return CheckpointLoader.load_checkpoint(filename, map_location, logger, unsafe=unsafe)
 
 
 def _load_checkpoint_with_prefix(prefix: str, filename: str, map_location: Any = None) -> Dict:
@@ -260,9 +264,14 @@ def _load_checkpoint_with_prefix(prefix: str, filename: str, map_location: Any =
 
 def load_checkpoint(model: nn.Module, filename: str, map_location: Any = None, strict: bool = False,
                     logger: LoggerLike = None,
-                    revise_keys: List[Tuple[str, str]] = [(r'^module\.', '')]) -> Dict:  # noqa: B006 (mmcv default; never mutated)
-    """Load weights into ``model`` and return the whole checkpoint dict."""
-    checkpoint = _load_checkpoint(filename, map_location, logger)
+                    revise_keys: List[Tuple[str, str]] = [(r'^module\.', '')],  # noqa: B006 (mmcv default; never mutated)
+                    *, unsafe: Optional[bool] = None) -> Dict:
+    """Load weights into ``model`` and return the whole checkpoint dict.
+
+    ``unsafe=True`` unpickles the file fully (trusted files only); by default it is read with
+    the allow-list of :mod:`legacy_runner.safe_load` (``--unsafe-load`` on the command line).
+    """
+    checkpoint = _load_checkpoint(filename, map_location, logger, unsafe=unsafe)
     if not isinstance(checkpoint, dict):
         raise RuntimeError(f'No state_dict found in checkpoint file {filename}')
     state_dict = checkpoint['state_dict'] if 'state_dict' in checkpoint else checkpoint

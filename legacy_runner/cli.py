@@ -44,6 +44,13 @@ def _add_runtime(p: argparse.ArgumentParser) -> None:
                         'v2: also run a v1 config on the v2 runtime (converted in memory)')
 
 
+def _add_unsafe_load(p: argparse.ArgumentParser) -> None:
+    p.add_argument('--unsafe-load', action='store_true',
+                   help='trust checkpoint files, allow arbitrary pickled objects (by default checkpoints '
+                        'load with torch.load(weights_only=True) plus an allow-list, and a file needing '
+                        'anything else is refused)')
+
+
 def _add_launcher(p: argparse.ArgumentParser) -> None:
     p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                    help='job launcher')
@@ -75,6 +82,7 @@ def _add_train(sub: Any) -> None:
                    help='whether or not set different seeds for different ranks')
     p.add_argument('--deterministic', action='store_true',
                    help='whether to set deterministic options for CUDNN backend')
+    _add_unsafe_load(p)
     _add_runtime(p)
     _add_launcher(p)
     _add_common(p)
@@ -93,6 +101,7 @@ def _add_test(sub: Any) -> None:
                    help='custom options for dataset.evaluate')
     p.add_argument('--tmpdir', help='tmp directory used for collecting results from multiple workers')
     p.add_argument('--gpu-collect', action='store_true', help='collect results with all_gather')
+    _add_unsafe_load(p)
     _add_runtime(p)
     _add_launcher(p)
     _add_common(p)
@@ -150,9 +159,17 @@ def _require_file(path: str, what: str) -> None:
         raise ConfigError(f'{what} file not found: {path}')
 
 
+def _apply_unsafe_load(args: argparse.Namespace) -> None:
+    # process-wide, so every checkpoint read of this command (resume, load_from, test) trusts files
+    if getattr(args, 'unsafe_load', False):
+        from .safe_load import allow_unsafe
+        allow_unsafe(True)
+
+
 def _train(args: argparse.Namespace) -> int:
     _require_file(args.config, 'config')
     _export_local_rank(args)
+    _apply_unsafe_load(args)
     from compat.adapter.run import train
     train(args)
     return 0
@@ -166,6 +183,7 @@ def _test(args: argparse.Namespace) -> int:
         raise ConfigError('test: specify at least one of --eval METRIC or --out FILE')
     _require_file(args.checkpoint, 'checkpoint')
     _export_local_rank(args)
+    _apply_unsafe_load(args)
     from compat.adapter.run import test
     test(args)
     return 0

@@ -2,6 +2,7 @@
 import logging
 import os
 import os.path as osp
+import pickle
 from collections import OrderedDict
 
 import pytest
@@ -214,10 +215,12 @@ class NotATensor:
         self.v = v
 
 
-def test_weights_only_fallback_warns(tmp_path):
+def test_no_silent_weights_only_fallback(tmp_path):
+    # an object outside the allow-list is refused; full unpickling only on request (test_safe_load.py)
     torch.save(dict(state_dict={}, meta=dict(obj=NotATensor(3))), tmp_path / 'obj.pth')
-    with pytest.warns(UserWarning, match='weights_only=True'):
-        ckpt = _load_checkpoint(str(tmp_path / 'obj.pth'), logger='silent')
+    with pytest.raises(pickle.UnpicklingError, match='NotATensor.*--unsafe-load'):
+        _load_checkpoint(str(tmp_path / 'obj.pth'), logger='silent')
+    ckpt = _load_checkpoint(str(tmp_path / 'obj.pth'), logger='silent', unsafe=True)
     assert ckpt['meta']['obj'].v == 3
 
 

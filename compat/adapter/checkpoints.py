@@ -127,10 +127,14 @@ class LegacyCheckpointHook(Hook):
                 saved['betas'] = (state['momentum'], saved['betas'][1])
 
 
-def load_any_checkpoint(path: str) -> Dict[str, Any]:
-    """Load a checkpoint of either layout (v2 files may hold message-hub objects)."""
+def load_any_checkpoint(path: str, unsafe: Optional[bool] = None) -> Dict[str, Any]:
+    """Load a checkpoint of either layout (v2 files may hold message-hub objects) on the CPU.
+
+    Read with the safe loader's allow-list; ``unsafe=True`` trusts the file (full unpickling),
+    None follows ``--unsafe-load`` (:func:`legacy_runner.safe_load.allow_unsafe`).
+    """
     from compat.v2.checkpoint import load_checkpoint_file
-    return load_checkpoint_file(path, map_location='cpu')
+    return load_checkpoint_file(path, map_location='cpu', unsafe=unsafe)
 
 
 def v2_to_v1_file(path: str, out_dir: str) -> str:

@@ -1,125 +1,38 @@
-"""v2 checkpoint I/O: mmengine's layout, atomic writes (shared core), and a restricted unpickler.
+"""v2 checkpoint I/O: mmengine's layout, atomic writes and safe loading (both from the shared core).
 
 mmengine pickles its own classes into checkpoints (``message_hub`` holds HistoryBuffers; OneCycle
-state holds a function). :func:`load_checkpoint_file` reads those files *without mmengine*: the
-unpickler only resolves an allow-list of globals (torch tensor rebuilders, containers, numpy arrays
-and scalars) and maps mmengine's class paths to this package's classes. Anything else is refused,
-so loading a checkpoint cannot run arbitrary code.
+state refers to an annealing function). :func:`load_checkpoint_file` reads those files *without
+mmengine*: ``torch.load(weights_only=True)`` with the allow-list of :mod:`legacy_runner.safe_load`
+(numpy arrays and scalars, containers, mmengine's logging classes resolved to ours in
+:mod:`compat.v2.logging`). Anything else is refused (``UnsafeCheckpointError``), so loading a
+checkpoint cannot run arbitrary code unless the file is trusted explicitly.
 """
-import collections
 import os.path as osp
-import pickle
 import re
-import types
 from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Tuple
 
-import numpy as np
 import torch
 
+from legacy_runner import safe_load
 from legacy_runner.checkpoint import CheckpointLoader, _atomic_write, load_state_dict
+from legacy_runner.safe_load import UnsafeCheckpointError  # noqa: F401  (re-exported)
 
 from .logging import print_log
 
-# mmengine class path -> (our module, our name); our own classes map to themselves
-_MAPPED: Dict[Tuple[str, str], Tuple[str, str]] = {
-    ('mmengine.logging.history_buffer', 'HistoryBuffer'): ('compat.v2.logging', 'HistoryBuffer'),
-    ('mmengine.logging.message_hub', 'MessageHub'): ('compat.v2.logging', 'MessageHub'),
-    ('mmengine.logging', 'HistoryBuffer'): ('compat.v2.logging', 'HistoryBuffer'),
-    ('mmengine.logging', 'MessageHub'): ('compat.v2.logging', 'MessageHub'),
-    ('mmengine.optim.scheduler.param_scheduler', 'OneCycleParamScheduler'):
-        ('compat.v2.scheduler', 'OneCycleParamScheduler'),
-    ('mmengine.optim.scheduler.lr_scheduler', 'OneCycleLR'): ('compat.v2.scheduler', 'OneCycleLR'),
-}
-_OWN = {('compat.v2.logging', 'HistoryBuffer'), ('compat.v2.logging', 'MessageHub'),
-        ('compat.v2.scheduler', 'OneCycleParamScheduler'), ('compat.v2.scheduler', 'OneCycleLR')}
-# attributes ``getattr`` may fetch during unpickling (mmengine pickles bound statistics/anneal functions)
-_GETATTR_OK = {'min', 'max', 'current', 'mean', '_annealing_cos', '_annealing_linear'}
 
-_SAFE_GLOBALS: Dict[Tuple[str, str], Any] = {
-    ('collections', 'OrderedDict'): collections.OrderedDict,
-    ('collections', 'Counter'): collections.Counter,
-    ('collections', 'defaultdict'): collections.defaultdict,
-    ('collections', 'deque'): collections.deque,
-    ('builtins', 'set'): set, ('builtins', 'frozenset'): frozenset, ('builtins', 'slice'): slice,
-    ('builtins', 'complex'): complex, ('builtins', 'range'): range, ('builtins', 'bytearray'): bytearray,
-    ('__builtin__', 'set'): set, ('__builtin__', 'frozenset'): frozenset,
-    ('_codecs', 'encode'): __import__('codecs').encode,
-    ('numpy', 'ndarray'): np.ndarray, ('numpy', 'dtype'): np.dtype,
-    ('torch', 'Size'): torch.Size, ('torch', 'device'): torch.device,
-}
-_NP_MULTIARRAY = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray  # numpy 2 / 1
-for _mod in ('numpy.core.multiarray', 'numpy._core.multiarray'):
-    _SAFE_GLOBALS[(_mod, '_reconstruct')] = _NP_MULTIARRAY._reconstruct
-    _SAFE_GLOBALS[(_mod, 'scalar')] = _NP_MULTIARRAY.scalar
+def load_checkpoint_file(filename: str, map_location: Any = 'cpu', unsafe: Optional[bool] = None) -> Any:
+    """Load a (v1 or v2, mmengine or ours) checkpoint file; remote schemes use the shared loaders.
 
-
-def _safe_getattr(obj: Any, name: str, *default: Any) -> Any:
-    if name not in _GETATTR_OK or not isinstance(obj, type):
-        raise pickle.UnpicklingError(f'refusing getattr({obj!r}, {name!r}) while loading a checkpoint')
-    return getattr(obj, name, *default)
-
-
-def _resolve(module: str, name: str) -> Any:
-    target = _MAPPED.get((module, name)) or ((module, name) if (module, name) in _OWN else None)
-    if target is not None:
-        mod = __import__(target[0], fromlist=[target[1]])
-        return getattr(mod, target[1])
-    if (module, name) in _SAFE_GLOBALS:
-        return _SAFE_GLOBALS[(module, name)]
-    if module in ('builtins', '__builtin__') and name == 'getattr':
-        return _safe_getattr
-    if module.startswith('numpy') and name.endswith('DType') and module in ('numpy.dtypes', 'numpy'):
-        return getattr(__import__('numpy.dtypes', fromlist=[name]), name)
-    if module == 'torch' or module.startswith('torch.'):
-        obj = getattr(__import__(module, fromlist=[name]), name, None)
-        # tensor/parameter rebuilders, dtypes and layouts only
-        if (name.startswith('_rebuild') or isinstance(obj, (torch.dtype, torch.layout, torch.memory_format))
-                or name in ('_get_layout', 'Size')):
-            return obj
-    raise pickle.UnpicklingError(
-        f'checkpoint needs global {module}.{name}, which the restricted loader does not allow '
-        '(pass unsafe=True to load_checkpoint_file only for files you trust)')
-
-
-class RestrictedUnpickler(pickle.Unpickler):
-    """An Unpickler resolving only allow-listed globals and mmengine's mapped classes."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        return _resolve(module, name)
-
-
-class _MappingUnpickler(pickle.Unpickler):
-    """Full unpickling (trusted files) that still maps mmengine's classes to ours."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _MAPPED:
-            return _resolve(module, name)
-        return super().find_class(module, name)
-
-
-def _pickle_module(unpickler: type) -> types.ModuleType:
-    mod = types.ModuleType(f'compat_v2_{unpickler.__name__}')
-    mod.Unpickler = unpickler  # type: ignore[attr-defined]
-    mod.load = lambda f, **kw: unpickler(f, **kw).load()  # type: ignore[attr-defined]
-    mod.__dict__.update(dumps=pickle.dumps, dump=pickle.dump, Pickler=pickle.Pickler)
-    return mod
-
-
-_RESTRICTED = _pickle_module(RestrictedUnpickler)
-_TRUSTED = _pickle_module(_MappingUnpickler)
-
-
-def load_checkpoint_file(filename: str, map_location: Any = 'cpu', unsafe: bool = False) -> Any:
-    """Load a (v1 or v2, mmengine or ours) checkpoint file; remote schemes use the shared loaders."""
+    ``unsafe=True`` unpickles the file fully (trusted files only; mmengine's classes still map to
+    ours); None follows ``--unsafe-load`` (:func:`legacy_runner.safe_load.allow_unsafe`).
+    """
     if re.match(r'^[a-zA-Z0-9+-]+://', filename) and not filename.startswith('file://'):
-        return CheckpointLoader.load_checkpoint(filename, map_location)
+        return CheckpointLoader.load_checkpoint(filename, map_location, unsafe=unsafe)
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
-    return torch.load(filename, map_location=map_location, weights_only=False,
-                      pickle_module=_TRUSTED if unsafe else _RESTRICTED)
-
+    return safe_load.torch_load(filename, map_location=map_location, name=filename, unsafe=unsafe)
 
 
 def load_model_weights(model: torch.nn.Module, checkpoint: Dict, strict: bool = False,
