@@ -9,8 +9,10 @@ import os.path as osp
 from typing import Any, Dict, Optional, Union
 
 from legacy_runner.config import Config
+from legacy_runner.errors import checkpoint_input
 from legacy_runner.utils.misc import import_modules_from_strings
 
+from .hooks import PreemptionHook
 from .registry import RUNNERS
 
 
@@ -100,7 +102,14 @@ def train_from_cfg(cfg: Union[str, Config, Dict],
     if launcher is not None:
         cfg.launcher = launcher
     runner = build_runner(cfg)
-    runner.train()
+    # the command line: a failing resume checkpoint is one error line, SIGTERM/SIGINT stop cleanly
+    runner.checkpoint_input_guard = checkpoint_input
+    preemption = PreemptionHook()
+    runner.register_hook(preemption, 'LOWEST')
+    try:
+        runner.train()
+    finally:
+        preemption.signal.uninstall()
     return runner
 
 

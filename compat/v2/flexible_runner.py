@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Union
 from torch import nn
 
 from legacy_runner.config import Config
+from legacy_runner.continuation import KEY
 
 from . import builders
 from .hooks import Hook
@@ -198,7 +199,8 @@ class FlexibleRunner(RunnerCore):
     def load_or_resume(self) -> None:
         """As Runner's, and ``resume='<path>'`` resumes that checkpoint."""
         if isinstance(self._resume, str) and not self._has_loaded:
-            self.resume(self._resume)
+            with self._checkpoint_input(self._resume, 'resume checkpoint'):
+                self.resume(self._resume)
             return
         super().load_or_resume()
 
@@ -219,6 +221,9 @@ class FlexibleRunner(RunnerCore):
             meta = {}
         elif not isinstance(meta, dict):
             raise TypeError(f'meta should be a dict or None, but got {type(meta)}')
+        record = self._continuation_record(save_optimizer)  # all ranks (gathered when distributed)
+        if record is not None:
+            meta[KEY] = record
         meta.setdefault('epoch', self.epoch + 1 if by_epoch else self.epoch)
         meta.setdefault('iter', self.iter if by_epoch else self.iter + 1)
         meta.update(cfg=self.cfg_text, experiment_name=self.experiment_name)
@@ -259,5 +264,7 @@ class FlexibleRunner(RunnerCore):
                                     'checkpoint or the training dataset.')
         if 'message_hub' in checkpoint:
             self.message_hub.load_state_dict(checkpoint['message_hub'])
+        if isinstance(self._train_loop, BaseLoop):
+            self._apply_continuation(meta, filename)
         self._has_loaded = True
         self.logger.info(f'resumed epoch: {self.epoch}, iter: {self.iter}')

@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import torch
 from torch.utils.data import DataLoader
 
+from legacy_runner.continuation import ResumablePass, _loader_generators, restore_grads, set_rng_state
 from legacy_runner.utils.progressbar import tty_progress
 
 from .evaluator import Evaluator, build_evaluator
@@ -39,7 +40,14 @@ class BaseLoop:
 
 
 class _TrainLoop(BaseLoop):
-    """Shared counters and validation scheduling (``val_begin``, ``val_interval``, ``dynamic_intervals``)."""
+    """Shared counters and validation scheduling (``val_begin``, ``val_interval``, ``dynamic_intervals``).
+
+    Continuation (see :mod:`legacy_runner.continuation`): while the hooks of a boundary run,
+    ``_phase`` names it: ``'iter'`` (after_train_iter), ``'epoch'`` (after_train_epoch) or
+    ``'val'`` (the validation that follows them). A checkpoint saved then carries what
+    :meth:`continuation_state` returns, and a run resumed from it continues with exactly what
+    followed the save: the rest of the pass, the pending validation, or the next epoch.
+    """
 
     def __init__(self, runner: Any, dataloader: Union[DataLoader, Dict], val_begin: int, val_interval: int,
                  dynamic_intervals: Optional[List[Tuple[int, int]]]) -> None:
@@ -49,6 +57,8 @@ class _TrainLoop(BaseLoop):
         self.val_begin = val_begin
         self.val_interval = val_interval
         self.stop_training = False
+        self._phase: Optional[str] = None
+        self._continuation: Optional[Dict[str, Any]] = None  # this process's part of a record
         self.dynamic_milestones, self.dynamic_intervals = [0], [val_interval]
         if dynamic_intervals:
             pairs = sorted(dynamic_intervals, key=lambda x: x[0])
@@ -86,12 +96,71 @@ class _TrainLoop(BaseLoop):
         self._decide_current_val_interval(progress)
         if (self.runner.val_loop is not None and progress >= self.val_begin
                 and (progress % self.val_interval == 0 or progress == last)):
-            self.runner.val_loop.run()
+            with self._boundary('val'):
+                self.runner.val_loop.run()
+
+    # -- continuation ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _boundary(self, phase: str) -> Any:
+        self._phase = phase
+        try:
+            yield
+        finally:
+            self._phase = None
+
+    continuation_kind: Optional[str] = None  # 'epoch' | 'iter': what continuation_state records
+
+    def rng_generators(self) -> List[torch.Generator]:
+        """Explicit generators of the train dataloader (saved and restored with the global RNGs)."""
+        return _loader_generators(self.dataloader)
+
+    def _boundary_counters(self) -> Optional[Tuple[str, int, int]]:
+        """(phase, epoch, iter) a continuation from here starts with, or None outside a boundary."""
+        phase = self._phase
+        if phase is None:
+            return None
+        if phase == 'val' and not getattr(self.runner.val_loop, 'evaluated', False):
+            return None  # a save in the middle of a validation pass
+        if phase == 'iter':
+            return phase, self._epoch, self._iter + 1
+        if phase == 'epoch':
+            return phase, self._epoch + 1, self._iter
+        return phase, self._epoch, self._iter
+
+    def continuation_state(self) -> Optional[Tuple[Dict[str, Any], Dict[str, Any]]]:
+        """``(loop part shared by all ranks, this process's part)`` of a continuation record, or
+        None when no training boundary is under way (a save from user code gets no record)."""
+        return None
+
+    def continue_from(self, shared: Dict[str, Any], local: Dict[str, Any]) -> None:
+        """Take the counters of a record now; the rest is applied when :meth:`run` gets there."""
+        self._epoch, self._iter = int(shared['epoch']), int(shared['iter'])
+        self.stop_training = bool(shared.get('stop_training', False))
+        self._continuation = dict(local, phase=shared['phase'])
+        if shared.get('pass_epoch') is not None:
+            self._continuation['pass_epoch'] = int(shared['pass_epoch'])
+
+    def _take_continuation(self) -> Optional[Dict[str, Any]]:
+        record, self._continuation = self._continuation, None
+        if record is not None:
+            grads = ', with the gradients accumulated so far' if record.get('grads') is not None else ''
+            print_log(f'Continuing exactly after iteration {self._iter} (epoch {self._epoch}, '
+                      f'{record["phase"]} boundary{grads}): the next iteration is {self._iter + 1}',
+                      logger='current', level=logging.INFO)
+        return record
+
+    def _restore(self, record: Dict[str, Any]) -> None:
+        """Accumulated gradients, then the RNGs: the last step before the continuation computes."""
+        if record.get('grads') is not None:
+            restore_grads(list(self.runner._unwrapped().parameters()), record['grads'])
+        set_rng_state(record['rng'], self.rng_generators())
 
 
 @LOOPS.register_module()
 class EpochBasedTrainLoop(_TrainLoop):
     """``max_epochs`` epochs over the dataloader; validation after epochs (see ``_maybe_validate``)."""
+
+    continuation_kind = 'epoch'
 
     def __init__(self, runner: Any, dataloader: Union[DataLoader, Dict], max_epochs: int, val_begin: int = 1,
                  val_interval: int = 1, dynamic_intervals: Optional[List[Tuple[int, int]]] = None) -> None:
@@ -100,9 +169,18 @@ class EpochBasedTrainLoop(_TrainLoop):
             max_epochs) == max_epochs, f'`max_epochs` should be a integer number, but get {max_epochs}.'
         self._max_epochs = int(max_epochs)
         self._max_iters = self._max_epochs * len(self.dataloader)
+        self._pass: Optional[ResumablePass] = None
+        self._resume_pass: Optional[Dict[str, Any]] = None
 
     def run(self) -> torch.nn.Module:
         self.runner.call_hook('before_train')
+        record = self._take_continuation()
+        if record is not None and record['phase'] == 'iter':
+            self._resume_pass = record  # re-entered by run_epoch, after before_train_epoch
+        elif record is not None:
+            self._restore(record)
+            if record['phase'] == 'epoch':  # saved before the validation of that epoch
+                self._maybe_validate(self._epoch, self._max_epochs)
         while self._epoch < self._max_epochs and not self.stop_training:
             self.run_epoch()
             self._maybe_validate(self._epoch, self._max_epochs)
@@ -113,26 +191,70 @@ class EpochBasedTrainLoop(_TrainLoop):
         runner = self.runner
         runner.call_hook('before_train_epoch')
         runner.model.train()
-        for idx, data_batch in enumerate(self.dataloader):
-            self.run_iter(idx, data_batch)
-        runner.call_hook('after_train_epoch')
+        record, self._resume_pass = self._resume_pass, None
+        if record is None:
+            self._pass = ResumablePass(self.dataloader)
+        else:
+            self._pass = ResumablePass(self.dataloader, record['pass'])
+            self._restore(record)
+        for data_batch in self._pass:
+            self.run_iter(self._pass.consumed - 1, data_batch)
+        with self._boundary('epoch'):
+            runner.call_hook('after_train_epoch')
+        self._pass = None
         self._epoch += 1
 
     def run_iter(self, idx: int, data_batch: Any) -> None:
         runner = self.runner
         runner.call_hook('before_train_iter', batch_idx=idx, data_batch=data_batch)
         outputs = runner.model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
-        runner.call_hook('after_train_iter', batch_idx=idx, data_batch=data_batch, outputs=outputs)
+        with self._boundary('iter'):
+            runner.call_hook('after_train_iter', batch_idx=idx, data_batch=data_batch, outputs=outputs)
         self._iter += 1
+
+    def continuation_state(self) -> Optional[Tuple[Dict[str, Any], Dict[str, Any]]]:
+        counters = self._boundary_counters()
+        if counters is None:
+            return None
+        phase, epoch, it = counters
+        if phase == 'iter' and self._pass is None:
+            return None  # a subclass iterating the dataloader itself: no position to record
+        in_pass = phase == 'iter'
+        shared = dict(kind=self.continuation_kind, phase=phase, epoch=epoch, iter=it,
+                      stop_training=self.stop_training, in_epoch=self._pass.consumed if in_pass else 0)
+        return shared, {'pass': self._pass.state_dict() if in_pass else None}
 
 
 class _InfiniteDataloaderIterator:
-    """Restarts the dataloader (with ``set_epoch``) when it is exhausted. No sleep, unlike mmengine."""
+    """Restarts the dataloader (with ``set_epoch``) when it is exhausted. No sleep, unlike mmengine.
+
+    Each pass is a :class:`ResumablePass`; ``epoch`` counts the restarts, so that
+    :meth:`restore` can re-enter the pass a checkpoint was saved in."""
 
     def __init__(self, dataloader: DataLoader) -> None:
         self._dataloader = dataloader
-        self._iterator = iter(dataloader)
+        self._iterator = ResumablePass(dataloader)
         self._epoch = 0
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    def pass_state(self) -> Dict[str, Any]:
+        return self._iterator.state_dict()
+
+    def restore(self, epoch: int, state: Dict[str, Any]) -> None:
+        """Re-enter pass number ``epoch`` (``state`` from :meth:`pass_state`)."""
+        self._epoch = epoch
+        self._set_epoch(epoch)
+        self._iterator = ResumablePass(self._dataloader, state)
+
+    def _set_epoch(self, epoch: int) -> None:
+        sampler = getattr(self._dataloader, 'sampler', None)
+        if not hasattr(sampler, 'set_epoch'):
+            sampler = getattr(getattr(self._dataloader, 'batch_sampler', None), 'sampler', None)
+        if hasattr(sampler, 'set_epoch'):
+            sampler.set_epoch(epoch)
 
     def __iter__(self) -> '_InfiniteDataloaderIterator':
         return self
@@ -145,18 +267,16 @@ class _InfiniteDataloaderIterator:
                       'recommended to use `mmengine.dataset.InfiniteSampler` to enable the dataloader to '
                       'iterate infinitely.', level=logging.WARNING)
             self._epoch += 1
-            sampler = getattr(self._dataloader, 'sampler', None)
-            if not hasattr(sampler, 'set_epoch'):
-                sampler = getattr(getattr(self._dataloader, 'batch_sampler', None), 'sampler', None)
-            if hasattr(sampler, 'set_epoch'):
-                sampler.set_epoch(self._epoch)
-            self._iterator = iter(self._dataloader)
+            self._set_epoch(self._epoch)
+            self._iterator = ResumablePass(self._dataloader)
             return next(self._iterator)
 
 
 @LOOPS.register_module()
 class IterBasedTrainLoop(_TrainLoop):
     """``max_iters`` iterations over an endlessly restarted dataloader; the epoch counter stays 0."""
+
+    continuation_kind = 'iter'
 
     def __init__(self, runner: Any, dataloader: Union[DataLoader, Dict], max_iters: int, val_begin: int = 1,
                  val_interval: int = 1000, dynamic_intervals: Optional[List[Tuple[int, int]]] = None) -> None:
@@ -170,7 +290,14 @@ class IterBasedTrainLoop(_TrainLoop):
         runner = self.runner
         runner.call_hook('before_train')
         runner.call_hook('before_train_epoch')
-        if self._iter > 0:
+        record = self._take_continuation()
+        if record is not None:
+            # after before_train_epoch: a sampler-seed hook sets epoch 0, the pass may be a later one
+            self.dataloader_iterator.restore(record['pass_epoch'], record['pass'])
+            self._restore(record)
+            if record['phase'] == 'iter':  # saved before the validation of that iteration
+                self._maybe_validate(self._iter, self._max_iters)
+        elif self._iter > 0:  # a file without a record: mmengine's replay from the start
             print_log(f'Advance dataloader {self._iter} steps to skip data that has already been trained',
                       level=logging.WARNING)
             for _ in range(self._iter):
@@ -187,8 +314,20 @@ class IterBasedTrainLoop(_TrainLoop):
         runner = self.runner
         runner.call_hook('before_train_iter', batch_idx=self._iter, data_batch=data_batch)
         outputs = runner.model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
-        runner.call_hook('after_train_iter', batch_idx=self._iter, data_batch=data_batch, outputs=outputs)
+        with self._boundary('iter'):
+            runner.call_hook('after_train_iter', batch_idx=self._iter, data_batch=data_batch,
+                             outputs=outputs)
         self._iter += 1
+
+    def continuation_state(self) -> Optional[Tuple[Dict[str, Any], Dict[str, Any]]]:
+        counters = self._boundary_counters()
+        if counters is None or counters[0] == 'epoch':  # after_train_epoch only ends the run here
+            return None
+        phase, epoch, it = counters
+        it_ = self.dataloader_iterator
+        shared = dict(kind=self.continuation_kind, phase=phase, epoch=epoch, iter=it,
+                      stop_training=self.stop_training, pass_epoch=it_.epoch)
+        return shared, {'pass': it_.pass_state()}
 
 
 def _is_loss_element(item: Any) -> bool:
@@ -232,6 +371,7 @@ class _EvalLoop(BaseLoop):
                 level=logging.WARNING)
         self.fp16 = fp16
         self.losses: Dict[str, list] = {}
+        self.evaluated = False  # set when the pass is complete, before after_{mode}_epoch
 
     def _autocast(self) -> Any:
         if not self.fp16:
@@ -246,6 +386,7 @@ class _EvalLoop(BaseLoop):
         runner.call_hook(f'before_{mode}_epoch')
         runner.model.eval()
         self.losses = {}
+        self.evaluated = False
         bar = tty_progress(len(self.dataloader))
         for idx, data_batch in enumerate(self.dataloader):
             self.run_iter(idx, data_batch)
@@ -256,6 +397,7 @@ class _EvalLoop(BaseLoop):
         metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
         if self.losses:
             metrics.update(_loss_metrics(self.losses, mode))
+        self.evaluated = True
         runner.call_hook(f'after_{mode}_epoch', metrics=metrics)
         runner.call_hook(f'after_{mode}')
         return metrics

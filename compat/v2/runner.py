@@ -16,6 +16,7 @@ from torch import nn
 
 from legacy_runner.checkpoint import weights_to_cpu
 from legacy_runner.config import Config
+from legacy_runner.continuation import KEY
 from legacy_runner.utils.env import collect_env
 
 from . import builders
@@ -209,8 +210,11 @@ class Runner(RunnerCore):
             meta = {}
         elif not isinstance(meta, dict):
             raise TypeError(f'meta should be a dict or None, but got {type(meta)}')
+        record = self._continuation_record(save_optimizer)  # all ranks (gathered when distributed)
         if self._rank != 0:
             return
+        if record is not None:
+            meta[KEY] = record
         meta.setdefault('epoch', self.epoch + 1 if by_epoch else self.epoch)
         meta.setdefault('iter', self.iter if by_epoch else self.iter + 1)
         meta.update(cfg=self.cfg_text,
@@ -274,6 +278,7 @@ class Runner(RunnerCore):
             resume_param_scheduler = False
         if 'param_schedulers' in checkpoint and resume_param_scheduler:
             load_scheduler_state_dict(self.param_schedulers, checkpoint['param_schedulers'])
+        self._apply_continuation(meta, filename)
         self._has_loaded = True
         self.logger.info(f'resumed epoch: {self.epoch}, iter: {self.iter}')
 

@@ -3,10 +3,15 @@ log processor, load-or-resume, config dump. :class:`~compat.v2.runner.Runner` an
 :class:`~compat.v2.flexible_runner.FlexibleRunner` differ only in how they build the environment, the
 model, the optimizer and the schedulers and in who does checkpoint I/O (the runner or a strategy).
 """
+import contextlib
+import os
 import os.path as osp
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Union
 
+import torch
 from torch import nn
+
+from legacy_runner.continuation import FORMAT, KEY, check_world_size, pending_grads, rng_state
 
 from . import builders
 from .checkpoint import find_latest_checkpoint
@@ -16,6 +21,25 @@ from .log_processor import LogProcessor
 from .loops import BaseLoop, build_eval_loop, build_train_loop
 from .model import is_model_wrapper
 from .registry import LOG_PROCESSORS
+
+# Where a checkpoint file fails to load, the command line names it in one line: train_from_cfg
+# sets this to legacy_runner.errors.checkpoint_input; library calls keep their exception types.
+CheckpointInputGuard = Callable[[str, str], Any]
+
+
+def newest_checkpoint(work_dir: str) -> Optional[str]:
+    """The most recently written complete checkpoint in ``work_dir``: ``*.pth`` files except
+    temporary files of interrupted writes (dot files, ``*.tmp``) and ``best_*`` snapshots."""
+    try:
+        names = os.listdir(work_dir)
+    except OSError:
+        return None
+    paths = [osp.join(work_dir, n) for n in names
+             if n.endswith('.pth') and not n.startswith(('.', 'best_')) and '.tmp' not in n]
+    paths = [p for p in paths if osp.isfile(p)]
+    if not paths:
+        return None
+    return max(paths, key=lambda p: (os.stat(p).st_mtime_ns, p))
 
 
 class RunnerCore:
@@ -120,6 +144,7 @@ class RunnerCore:
         self.auto_scale_lr = auto_scale_lr
         self.param_schedulers = param_scheduler
         self._load_from, self._resume, self._has_loaded = load_from, resume, False
+        self.checkpoint_input_guard: Optional[CheckpointInputGuard] = None
 
     def val(self) -> Dict[str, Any]:
         """Run the val loop once; returns (and logs) its metrics."""
@@ -178,15 +203,80 @@ class RunnerCore:
             return
         resume_from = None
         if self._resume and self._load_from is None:
-            resume_from = find_latest_checkpoint(self.work_dir)
+            resume_from = self._auto_resume_target()
             self.logger.info(f'Auto resumed from the latest checkpoint {resume_from}.')
         elif self._resume:
             resume_from = self._load_from
         if resume_from is not None:
-            self.resume(resume_from)
+            with self._checkpoint_input(resume_from, 'resume checkpoint'):
+                self.resume(resume_from)
         elif self._load_from is not None:
             self.load_checkpoint(self._load_from)
         self._has_loaded = resume_from is not None or self._load_from is not None
+
+    def _checkpoint_input(self, path: str, what: str) -> Any:
+        guard = getattr(self, 'checkpoint_input_guard', None)
+        return guard(path, what) if guard is not None else contextlib.nullcontext()
+
+    def _auto_resume_target(self) -> Optional[str]:
+        """``work_dir/last_checkpoint``; when it names a missing file (deleted, or a run killed
+        between writing the file and the pointer in an older version), the newest complete
+        checkpoint in ``work_dir``."""
+        named = find_latest_checkpoint(self.work_dir)
+        if named is not None and (osp.exists(named) or '://' in named):
+            return named
+        fallback = newest_checkpoint(self.work_dir)
+        if named is not None:
+            self.logger.warning(f'last_checkpoint names {named}, which does not exist; resuming from '
+                                f'the newest complete checkpoint in the work_dir instead: {fallback}')
+        return fallback
+
+    # -- continuation records ----------------------------------------------------------------
+    def _continuation_record(self, save_optimizer: bool = True) -> Optional[Dict[str, Any]]:
+        """``meta['continuation']`` for a checkpoint saved now, or None: only at a training
+        boundary (the train loop's hooks or the validation after them) and with the optimizer
+        state (without it no exact continuation is possible). A collective when distributed: every
+        rank's RNGs, dataloader pass and pending gradients are gathered (rank 0 writes them)."""
+        loop = self._train_loop
+        state = loop.continuation_state() if isinstance(loop, BaseLoop) and hasattr(
+            loop, 'continuation_state') else None
+        if state is None or not save_optimizer:
+            return None
+        shared, local = state
+        local = dict(local, rng=rng_state(loop.rng_generators()))
+        model = self._unwrapped()
+        grads = pending_grads(list(model.parameters())) if isinstance(model, nn.Module) else []
+        if any(g is not None for g in grads):  # an open accumulation window
+            local['grads'] = [None if g is None else g.cpu() for g in grads]
+        record: Dict[str, Any] = dict(format=FORMAT, runtime='v2', world_size=self._world_size, loop=shared)
+        record.update(local)
+        if self._world_size > 1 and torch.distributed.is_available() and torch.distributed.is_initialized():
+            parts: List[Any] = [None] * self._world_size
+            torch.distributed.all_gather_object(parts, local)
+            record['ranks'] = parts
+        return record
+
+    def _apply_continuation(self, meta: Any, filename: str) -> bool:
+        """Hand a checkpoint's continuation record to the train loop (True), or keep mmengine's
+        resume semantics for a file without one (False). Raises ResumeError on a world-size change."""
+        record = meta.get(KEY) if isinstance(meta, dict) else None
+        if not isinstance(record, dict):
+            return False
+        if record.get('runtime') != 'v2' or record.get('format') != FORMAT:
+            self.logger.warning(f'{filename}: ignoring a continuation record of runtime '
+                                f'{record.get("runtime")!r}, format {record.get("format")!r}; resuming '
+                                'with mmengine semantics (not bitwise)')
+            return False
+        check_world_size(record, self._world_size, filename)
+        loop = self.train_loop
+        kind = getattr(loop, 'continuation_kind', None)
+        if kind is None or kind != record['loop'].get('kind'):
+            self.logger.warning(f'{filename} was saved by a {record["loop"].get("kind")}-based train loop, '
+                                f'this run has {type(loop).__name__}; resuming with mmengine semantics')
+            return False
+        local = record['ranks'][self._rank] if 'ranks' in record else record
+        loop.continue_from(record['loop'], local)
+        return True
 
     def dump_config(self) -> None:
         """Write the config to ``work_dir`` (rank 0): under its file name, else ``{timestamp}.py``."""

@@ -7,6 +7,7 @@ from collections import deque
 from math import inf
 from typing import Any, Dict, List, Optional, Sequence, Union
 
+from legacy_runner.checkpoint import _atomic_write
 from legacy_runner.dist import get_dist_info
 
 from ..logging import print_log
@@ -34,6 +35,12 @@ def infer_rule(key: str,
     if any(k in lowered for k in less):
         return 'less'
     raise ValueError(f'Cannot infer the rule for key {key}, thus a specific rule must be specified.')
+
+
+def write_last_checkpoint(work_dir: str, path: str) -> None:
+    """Point ``work_dir/last_checkpoint`` at ``path`` (a complete file) atomically: a kill during
+    the write leaves the previous pointer, never a torn one."""
+    _atomic_write(osp.join(work_dir, 'last_checkpoint'), lambda f: f.write(path.encode()))
 
 
 def _remove(path: str) -> None:
@@ -206,8 +213,7 @@ class CheckpointHook(Hook):
                                save_param_scheduler=self.save_param_scheduler, meta=meta,
                                by_epoch=self.by_epoch, backend_args=self.backend_args, **self.args)
         if get_dist_info()[0] == 0:
-            with open(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as f:
-                f.write(self.last_ckpt)
+            write_last_checkpoint(runner.work_dir, self.last_ckpt)
 
     def _save_best_checkpoint(self, runner: Any, metrics: Dict[str, Any]) -> None:
         if not self.save_best:
