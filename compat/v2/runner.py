@@ -213,8 +213,6 @@ class Runner(RunnerCore):
         record = self._continuation_record(save_optimizer)  # all ranks (gathered when distributed)
         if self._rank != 0:
             return
-        if record is not None:
-            meta[KEY] = record
         meta.setdefault('epoch', self.epoch + 1 if by_epoch else self.epoch)
         meta.setdefault('iter', self.iter if by_epoch else self.iter + 1)
         meta.update(cfg=self.cfg_text,
@@ -224,6 +222,8 @@ class Runner(RunnerCore):
                     mmengine_version=mmengine_version)
         if isinstance(self._train_loop, BaseLoop) and hasattr(self.train_dataloader.dataset, 'metainfo'):
             meta['dataset_meta'] = self.train_dataloader.dataset.metainfo
+        if record is not None:
+            meta[KEY] = record  # after mmengine's keys
         checkpoint: Dict[str, Any] = {
             'meta': meta,
             'state_dict': weights_to_cpu(self._unwrapped().state_dict()),  # no non-persistent buffers

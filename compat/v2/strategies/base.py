@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, Optional, Union
 from torch import nn
 
 from legacy_runner.checkpoint import weights_to_cpu
+from legacy_runner.continuation import KEY
 from legacy_runner.utils.env import collect_env
 
 from .. import builders
@@ -200,6 +201,8 @@ class BaseStrategy:
         meta = extra.setdefault('meta', {})
         meta.update(seed=self._seed, time=time.strftime('%Y%m%d_%H%M%S', time.localtime()),
                     mmengine=mmengine_version)
+        if KEY in meta:  # the continuation record after mmengine's keys
+            meta[KEY] = meta.pop(KEY)
         checkpoint.update(extra)
         return checkpoint
 
