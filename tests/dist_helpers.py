@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import warnings
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -66,16 +67,27 @@ def _rank_outputs(log_dir: str) -> Dict[int, Tuple[str, str]]:
         texts = []
         for name in ('stdout.log', 'stderr.log'):
             path = osp.join(rank_dir, name)
-            texts.append(open(path, errors='replace').read() if osp.exists(path) else '')
+            if osp.exists(path):
+                with open(path, errors='replace') as f:
+                    texts.append(f.read())
+            else:
+                texts.append('')
         outputs[int(osp.basename(rank_dir))] = (texts[0], texts[1])
     return outputs
 
 
 def _teardown_abort(proc: subprocess.CompletedProcess, outputs: Dict[int, Tuple[str, str]]) -> bool:
-    if proc.returncode == 0 or not _SIGNAL_EXIT.search(proc.stderr):
+    """The first failing rank died by a signal (torchrun's "Root Cause" entry) and no rank printed
+    a Python traceback (torchrun prints one of its own, for its ChildFailedError)."""
+    if proc.returncode == 0:
         return False
-    texts = [proc.stdout, proc.stderr] + [t for pair in outputs.values() for t in pair]
-    return not any(_TRACEBACK in t for t in texts)
+    root_cause = proc.stderr.rpartition('Root Cause')[2]
+    if not _SIGNAL_EXIT.search(root_cause):
+        return False
+    launcher_own = 1 if 'ChildFailedError' in proc.stderr else 0
+    if proc.stderr.count(_TRACEBACK) + proc.stdout.count(_TRACEBACK) > launcher_own:
+        return False  # a rank's traceback on the console (not redirected)
+    return not any(_TRACEBACK in text for pair in outputs.values() for text in pair)
 
 
 def run_torchrun(args: Sequence[str], *, nproc: int = 2, env: Optional[Dict[str, str]] = None,
@@ -104,6 +116,8 @@ def run_torchrun(args: Sequence[str], *, nproc: int = 2, env: Optional[Dict[str,
         outputs = _rank_outputs(log_dir) if log_dir is not None else {}
         if attempt == 2 or not _teardown_abort(proc, outputs):
             return TorchrunResult(proc, outputs, attempt)
+        warnings.warn('torchrun: a rank died by a signal without a Python traceback (native gloo '
+                      'teardown abort?); running it once more')
         if on_retry is not None:
             on_retry()
     raise AssertionError('unreachable')  # pragma: no cover

@@ -17,7 +17,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 import torch
-from dist_helpers import ROOT, run_torchrun, torchrun_env
+from dist_helpers import ROOT, _teardown_abort, run_torchrun, torchrun_env
 
 # (config, --runtime, --cfg-options keeping the run short). 2048 train samples, batches of 32 per
 # rank: 32 iterations per epoch on each of the 2 ranks; the train log comes every 16 iterations.
@@ -206,3 +206,22 @@ def test_rank1_write_filter(tmp_path):
                 ('torch.save', 'epoch_1.pth'), ('os.mkdir', 'vis_data')]
     assert found[True] == expected
     assert found[False] == expected + [('open', 'dist_example.py')]
+
+
+def test_only_a_native_abort_is_retried():
+    """run_torchrun repeats a run only when the first failing rank died by a signal and no rank
+    printed a traceback (torchrun always prints its own, for ChildFailedError)."""
+    from subprocess import CompletedProcess
+
+    launcher = 'Traceback (most recent call last):\n  ...\nChildFailedError:\n'
+    aborted = launcher + 'Root Cause (first observed failure):\n  exitcode  : -6 (pid: 7)  (SIGABRT)\n'
+    python_error = (launcher + 'Failures:\n  exitcode  : -15 (pid: 8)  (SIGTERM)\n'
+                    'Root Cause (first observed failure):\n  exitcode  : 1 (pid: 7)\n')
+    worker_tb = 'Traceback (most recent call last):\nValueError: boom\n'
+    assert _teardown_abort(CompletedProcess([], 1, '', aborted), {})
+    assert _teardown_abort(CompletedProcess([], 1, '', aborted),
+                           {0: ('', ''), 1: ('', 'terminate called without an active exception')})
+    assert not _teardown_abort(CompletedProcess([], 1, '', aborted), {1: ('', worker_tb)})
+    assert not _teardown_abort(CompletedProcess([], 1, '', worker_tb + aborted), {})
+    assert not _teardown_abort(CompletedProcess([], 1, '', python_error), {})
+    assert not _teardown_abort(CompletedProcess([], 0, '', ''), {})
