@@ -303,7 +303,8 @@ def run_train(args: Any) -> Any:
         model = build_model(copy.deepcopy(cfg.model))
 
     mkdir_or_exist(osp.abspath(cfg.work_dir))
-    cfg.dump(osp.join(cfg.work_dir, osp.basename(args.config)))
+    if get_dist_info()[0] == 0:  # one copy, written by rank 0 (mmdet wrote it on every rank)
+        cfg.dump(osp.join(cfg.work_dir, osp.basename(args.config)))
     timestamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
     log_file = osp.join(cfg.work_dir, f'{timestamp}.log')
     logger = get_logger('legacy_runner', log_file=log_file, log_level=cfg.get('log_level', 'INFO'))

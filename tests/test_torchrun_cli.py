@@ -13,7 +13,7 @@ import os
 import os.path as osp
 import re
 import shutil
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
 import pytest
 import torch
@@ -32,10 +32,6 @@ TIMESTAMP = r'\d{8}_\d{6}'
 # a rank-1 log line of either runtime: the logger prefix or an Epoch/Iter progress entry
 LOG_LINE = re.compile(r' - (legacy_runner|mmengine|mmcv) - (INFO|WARNING|DEBUG) - '
                       r'|(Epoch|Iter)(\(\w+\))? ?\[')
-# The v1 train flow (legacy_runner/train.py run_train) dumps the config into the work dir on
-# every rank, as mmdet's tools/train.py did. Same bytes as rank 0's copy; still a rank-1 write:
-# drop this allowance once run_train dumps on rank 0 only.
-V1_CONFIG_DUMP_ON_EVERY_RANK = True
 
 
 def _wrapper_config(tmp_path, example: str) -> str:
@@ -91,7 +87,7 @@ def _assert_same_weights(dump: str) -> None:
         assert meta == dict(model_type='MMDistributedDataParallel', world_size=2), meta
 
 
-def _rank1_writes(work: str, dump: str, config_dump: bool) -> List[Tuple[str, str]]:
+def _rank1_writes(work: str, dump: str) -> List[Tuple[str, str]]:
     """What rank 1 wrote under the work dir, less what is allowed: creating the work dir and the
     v2 log dir that rank 0 creates too, and the per-rank part files of the CPU result collection
     (DistEvalHook's tmpdir in the work dir), gone by the end of the run."""
@@ -110,8 +106,6 @@ def _rank1_writes(work: str, dump: str, config_dump: bool) -> List[Tuple[str, st
             continue
         if event == 'os.mkdir' and not osp.exists(path) and rel.startswith('.'):
             continue  # the collection tmpdir itself, removed by rank 0
-        if config_dump and V1_CONFIG_DUMP_ON_EVERY_RANK and rel == 'dist_example.py':
-            continue
         left.append((event, rel))
     return left
 
@@ -182,7 +176,7 @@ def test_torchrun_two_ranks_through_the_cli(tmp_path, case):
     work, dump, result = _run(tmp_path, case)
     _assert_same_weights(dump)
     runtime = 'v1' if case == 'v1' else 'v2'
-    assert _rank1_writes(work, dump, config_dump=runtime == 'v1') == []
+    assert _rank1_writes(work, dump) == []
     if runtime == 'v1':
         _check_v1(work, result)
     else:
@@ -201,11 +195,9 @@ def test_rank1_write_filter(tmp_path):
               ['torch.save', str(work / 'epoch_1.pth')], ['os.mkdir', str(work / 'vis_data')],
               ['open', str(work / 'dist_example.py')]]
     (dump / 'rank1_writes.json').write_text(json.dumps(writes))
-    found: Dict[bool, list] = {flag: _rank1_writes(str(work), str(dump), flag) for flag in (True, False)}
-    expected = [('open', osp.join('20261121_000000', 'vis_data', 'scalars.json')),
-                ('torch.save', 'epoch_1.pth'), ('os.mkdir', 'vis_data')]
-    assert found[True] == expected
-    assert found[False] == expected + [('open', 'dist_example.py')]
+    assert _rank1_writes(str(work), str(dump)) == [
+        ('open', osp.join('20261121_000000', 'vis_data', 'scalars.json')),
+        ('torch.save', 'epoch_1.pth'), ('os.mkdir', 'vis_data'), ('open', 'dist_example.py')]
 
 
 def test_only_a_native_abort_is_retried():

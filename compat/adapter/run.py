@@ -6,6 +6,7 @@ Only this module looks at the format; the runtimes receive a config of their own
 """
 import argparse
 import copy
+import os
 import os.path as osp
 from typing import Any, Dict, Optional, Tuple
 
@@ -30,7 +31,7 @@ def convert_in_memory(cfg: Config, echo: bool = True) -> Tuple[Config, str]:
     except ConversionError as e:
         raise ConfigError(f'cannot convert to v2: {e}') from e
     summary = summary_line(result.entries)
-    if echo:
+    if echo and int(os.environ.get('RANK', '0')) == 0:  # once per job, not once per process
         print(f'converted {cfg.filename or "<config>"} to v2 in memory: {summary}', flush=True)
     return Config(result.v2, filename=cfg.filename), summary
 
@@ -108,18 +109,13 @@ def _v1_checkpoint_args(args: argparse.Namespace) -> None:
 
 
 def _v2_preflight(cfg: Config, checkpoint: Any = None, what: str = 'checkpoint') -> None:
-    """Fail as one line before the v2 runner starts: an unknown ``model.type`` (with suggestions)
-    and a checkpoint file that is missing or cannot be read."""
-    from compat.v2 import examples  # noqa: F401  (registers the example model and dataset)
-    from compat.v2.registry import MODELS
-    from legacy_runner.registry import _suggest
-    model = cfg.get('model')
-    kind = model.get('type') if isinstance(model, dict) else None
-    # types from custom_imports or another scope register later, when the runner imports them
-    if (isinstance(kind, str) and '.' not in kind and not cfg.get('custom_imports')
-            and MODELS.get(kind) is None):
-        raise ConfigError(f'{cfg.filename}: model.type: {kind!r} is not in the {MODELS.name} registry.'
-                          f'{_suggest(kind, MODELS)}')
+    """Fail as one line before the v2 runner starts: unknown registry types (with suggestions),
+    bad intervals, loops and phases (compat.v2.preflight), and a checkpoint file that is missing
+    or cannot be read."""
+    from compat.v2.preflight import check_v2_config
+    # train() names its checkpoint 'resume_from checkpoint'; test() keeps the default 'checkpoint'
+    # and builds no train loop, optimizer or scheduler
+    check_v2_config(cfg, training=what != 'checkpoint')
     if isinstance(checkpoint, str):
         from .checkpoints import load_any_checkpoint
         with checkpoint_input(checkpoint, what):
