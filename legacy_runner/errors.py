@@ -1,8 +1,9 @@
 """User-input errors that the command line reports as one line (exit code 2), and the config
 loading that produces them. Light on purpose: no torch import (``print-config`` uses it)."""
 import os.path as osp
+import sys
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 
 class ConfigError(Exception):
@@ -13,7 +14,11 @@ class ConfigError(Exception):
 def describe(exc: BaseException) -> str:
     """``exc``'s message on one line (a KeyError shows its text, not its repr)."""
     msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-    return ' '.join(str(msg).split()) or type(exc).__name__
+    return _one_line(msg) or type(exc).__name__
+
+
+def _one_line(msg: Any) -> str:
+    return ' '.join(str(msg).split())
 
 
 @contextmanager
@@ -36,7 +41,13 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None) -> Any:
     try:
         cfg = Config.fromfile(path)
     except Exception as e:  # syntax errors, bad _base_ paths, duplicate keys, failing custom_imports
-        raise ConfigError(f'{path}: cannot load config: {type(e).__name__}: {describe(e)}') from e
+        located = config_error_location(e)
+        if located is None:
+            raise ConfigError(f'{path}: cannot load config: {type(e).__name__}: {describe(e)}') from e
+        filename, line, what = located
+        if osp.abspath(filename) == osp.abspath(path):
+            raise ConfigError(f'{path}:{line}: cannot load config: {what}') from e
+        raise ConfigError(f'{filename}:{line}: cannot load config: {what} (while loading {path})') from e
     if cfg_options:
         try:
             cfg.merge_from_dict(cfg_options)
@@ -48,6 +59,68 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None) -> Any:
             raise ConfigError(f'{path}: bad --cfg-options {culprit}: {type(e).__name__}: '
                               f'{describe(e)}') from e
     return cfg
+
+
+def _exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    seen = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        if current.__cause__ is not None or current.__suppress_context__:
+            current = current.__cause__
+        else:
+            current = current.__context__
+
+
+def _config_frame(exc: BaseException) -> Optional[Tuple[str, int]]:
+    """(file, line) of the deepest traceback frame that runs config code.
+
+    The loader executes a ``.py`` config in memory, compiled with the file's own absolute path and
+    in a namespace named ``CONFIG_MODULE_NAME``; functions defined in a config keep that namespace,
+    so this finds the failing line of the config (or of the ``_base_`` file) that raised.
+    """
+    from .config.loader import CONFIG_MODULE_NAME
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get('__name__') == CONFIG_MODULE_NAME:
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def config_error_location(exc: BaseException) -> Optional[Tuple[str, int, str]]:
+    """``(file, line, 'Type: message')`` when ``exc`` (or an exception it was raised from) is a
+    parse error with a line number (Python syntax, json, yaml) or a runtime error raised while a
+    ``.py`` config file was executed; None otherwise (a missing base, a duplicate key...)."""
+    from .config.loader import ERROR_FILE_ATTR
+    for err in _exception_chain(exc):
+        # (not a SyntaxError of code that the config compiles itself: its "file" is '<string>')
+        if isinstance(err, SyntaxError) and err.lineno and err.filename and osp.isfile(err.filename):
+            return err.filename, err.lineno, f'{type(err).__name__}: {_one_line(err.msg)}'
+        filename = getattr(err, ERROR_FILE_ATTR, None)
+        if filename is not None:
+            located = _parse_error_line(err)
+            if located is not None:
+                return filename, located[0], located[1]
+        frame = _config_frame(err)
+        if frame is not None:
+            return frame[0], frame[1], f'{type(err).__name__}: {describe(err)}'
+    return None
+
+
+def _parse_error_line(err: BaseException) -> Optional[Tuple[int, str]]:
+    """(1-based line, message) of a json or yaml parse error, without the parser's own position."""
+    import json
+    if isinstance(err, json.JSONDecodeError):
+        return err.lineno, f'JSONDecodeError: {err.msg} (column {err.colno})'
+    yaml = sys.modules.get('yaml')  # a yaml error implies yaml was imported
+    if yaml is not None and isinstance(err, yaml.MarkedYAMLError) and err.problem_mark is not None:
+        problem = _one_line(err.problem or type(err).__name__)
+        context = f' ({_one_line(err.context)})' if err.context else ''
+        return err.problem_mark.line + 1, f'{type(err).__name__}: {problem}{context}'
+    return None
 
 
 def _merges_cleanly(cfg: Any, key: str, value: Any) -> bool:
@@ -75,4 +148,30 @@ def checkpoint_input(path: str, what: str = 'checkpoint') -> Iterator[None]:
     except ConfigError:
         raise
     except Exception as e:  # unpickling random bytes raises almost anything (IndexError, KeyError...)
-        raise ConfigError(f'{path}: cannot load {what}: {type(e).__name__}: {describe(e)}') from e
+        hint = f' {TRUNCATED_HINT}' if looks_truncated(path, e) else ''
+        raise ConfigError(f'{path}: cannot load {what}: {type(e).__name__}: {describe(e)}{hint}') from e
+
+
+TRUNCATED_HINT = '(the file looks truncated: an interrupted write? use an earlier checkpoint)'
+_TORN_MARKERS = ('failed finding central directory', 'PytorchStreamReader failed reading zip archive',
+                 'Ran out of input', 'pickle data was truncated')
+_ZIP_LOCAL_HEADER = b'PK\x03\x04'
+_ZIP_END_OF_DIRECTORY = b'PK\x05\x06'
+_ZIP_TAIL = 22 + 0xFFFF  # the end-of-directory record plus the longest archive comment
+
+
+def looks_truncated(path: str, exc: BaseException) -> bool:
+    """Whether the failure to load ``path`` (raising ``exc``) looks like a torn file: the reader
+    ran out of data, or the file is a zip archive (torch's format) without its end record."""
+    for err in _exception_chain(exc):
+        if isinstance(err, EOFError) or any(m in str(err) for m in _TORN_MARKERS):
+            return True
+    try:
+        with open(path, 'rb') as f:
+            if f.read(4) != _ZIP_LOCAL_HEADER:
+                return False
+            size = f.seek(0, 2)
+            f.seek(max(0, size - _ZIP_TAIL))
+            return _ZIP_END_OF_DIRECTORY not in f.read()
+    except OSError:
+        return False

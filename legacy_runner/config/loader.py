@@ -17,6 +17,10 @@ from typing import Any, Dict, List, Optional, Tuple
 from .merge import BASE_KEY, merge_a_into_b, substitute_base_refs
 
 DEPRECATION_KEY = '_deprecation_'
+# ``__name__`` of the namespace a .py config runs in: tracebacks find the config's frames by it
+CONFIG_MODULE_NAME = '__legacy_runner_config__'
+# attribute set on a json/yaml parse error: the absolute path of the file that failed to parse
+ERROR_FILE_ATTR = 'config_filename'
 SUPPORTED_EXTS = ('.py', '.json', '.yaml', '.yml')
 UNSUPPORTED_MSG = 'Only py/yml/yaml/json type are supported now!'
 
@@ -75,7 +79,7 @@ def exec_python_config(text: str, filename: str) -> Dict[str, Any]:
         # str(e) carries the file's basename and line number, e.g. "invalid syntax (x.py, line 3)"
         raise SyntaxError(f'There are syntax errors in config file {filename}: {e}') from e
     namespace: Dict[str, Any] = {
-        '__name__': '__legacy_runner_config__',
+        '__name__': CONFIG_MODULE_NAME,
         '__file__': filename,
         '__builtins__': builtins,
     }
@@ -122,7 +126,13 @@ def text2dict(raw_text: str, filename: str, use_predefined_variables: bool = Tru
     if ext == '.py':
         cfg_dict = exec_python_config(text, filename)
     else:
-        cfg_dict = _load_structured(text, filename, ext)
+        try:
+            cfg_dict = _load_structured(text, filename, ext)
+        except Exception as e:
+            # the parsers read a string: record which file (a _base_ maybe) their line refers to
+            if getattr(e, ERROR_FILE_ATTR, None) is None:
+                setattr(e, ERROR_FILE_ATTR, filename)
+            raise
 
     if DEPRECATION_KEY in cfg_dict:
         _warn_deprecation(cfg_dict, filename)
