@@ -55,8 +55,7 @@ def _files(root: str) -> List[str]:
     return sorted(found)
 
 
-def _run(tmp_path, case: str):
-    example, runtime, options = CASES[case]
+def _run(tmp_path, example: str, runtime, options: List[str]):
     work, dump, logs, cwd = (str(tmp_path / d) for d in ('work', 'dump', 'torchrun_logs', 'cwd'))
     _fresh(work, dump, cwd)
     os.rmdir(work)  # the CLI creates it
@@ -173,7 +172,7 @@ def _check_v2(work: str, result, by_epoch: bool) -> None:
 
 @pytest.mark.parametrize('case', list(CASES))
 def test_torchrun_two_ranks_through_the_cli(tmp_path, case):
-    work, dump, result = _run(tmp_path, case)
+    work, dump, result = _run(tmp_path, *CASES[case])
     _assert_same_weights(dump)
     runtime = 'v1' if case == 'v1' else 'v2'
     assert _rank1_writes(work, dump) == []
@@ -217,3 +216,11 @@ def test_only_a_native_abort_is_retried():
     assert not _teardown_abort(CompletedProcess([], 1, '', worker_tb + aborted), {})
     assert not _teardown_abort(CompletedProcess([], 1, '', python_error), {})
     assert not _teardown_abort(CompletedProcess([], 0, '', ''), {})
+
+
+def test_torchrun_fp16_accumulation_v1_config_on_v2(tmp_path):
+    """A v1 fp16 + gradient-accumulation config on the v2 runtime under DDP: the wrapper's step
+    keeps the v1 autocast scope (only @auto_fp16 methods), so validation gets float32 scores."""
+    _, dump, _ = _run(tmp_path, 'configs_v1/mlp_cosine_accum_fp16.py', 'v2', ['runner.max_epochs=1'])
+    _assert_same_weights(dump)
+

@@ -106,25 +106,30 @@ class _V1ModelBridge:
                 isinstance(optim_wrapper, dict) and not hasattr(optim_wrapper, 'optim_context')):
             # called the v1 way (a legacy runner): unchanged behaviour
             return v1_cls.train_step(self, data, optim_wrapper, **kwargs)
-        amp = type(optim_wrapper).__name__ == 'AmpOptimWrapper'
-        if amp and not getattr(self, '_v1_fp16_wrapped', False):
-            # v1 autocast scope: only the model's @auto_fp16 methods (what Fp16OptimizerHook set up)
-            wrap_fp16_model(self)  # type: ignore[arg-type]
-            self._v1_fp16_wrapped = True
         if isinstance(optim_wrapper, OptimWrapperDict):
             # GAN style: the v1 model steps its named optimizers itself (no update_params)
             optimizer: Any = {k: w.optimizer for k, w in optim_wrapper.items()}
             context: Any = contextlib.nullcontext()
         else:
             optimizer = optim_wrapper.optimizer
-            context = OptimWrapper.optim_context(optim_wrapper, self) if amp else \
-                optim_wrapper.optim_context(self)
+            context = self._v1_optim_context(optim_wrapper, self)
         with context:
             out = v1_cls.train_step(self, v1_batch(data, self._v1_device()), optimizer, **kwargs)
         if 'loss' in out and not isinstance(optim_wrapper, OptimWrapperDict):
             optim_wrapper.update_params(out['loss'])
         log_vars = out.get('log_vars', {})
         return {k: torch.as_tensor(v) for k, v in log_vars.items()}
+
+    def _v1_optim_context(self, optim_wrapper: Any, model: nn.Module) -> Any:
+        """The step's context for ``model`` (this model or its DDP wrapper). With an
+        AmpOptimWrapper, the v1 autocast scope: only the model's @auto_fp16 methods, as
+        Fp16OptimizerHook set it up, not the whole forward."""
+        if type(optim_wrapper).__name__ != 'AmpOptimWrapper':
+            return optim_wrapper.optim_context(model)
+        if not getattr(self, '_v1_fp16_wrapped', False):
+            wrap_fp16_model(self)  # type: ignore[arg-type]
+            self._v1_fp16_wrapped = True
+        return OptimWrapper.optim_context(optim_wrapper, model)
 
     @property
     def data_preprocessor(self) -> Any:

@@ -108,14 +108,13 @@ def _v1_checkpoint_args(args: argparse.Namespace) -> None:
             args.cfg_options = dict(args.cfg_options or {}, **{key: converted})
 
 
-def _v2_preflight(cfg: Config, checkpoint: Any = None, what: str = 'checkpoint') -> None:
+def _v2_preflight(cfg: Config, training: bool, checkpoint: Any = None,
+                  what: str = 'checkpoint') -> None:
     """Fail as one line before the v2 runner starts: unknown registry types (with suggestions),
     bad intervals, loops and phases (compat.v2.preflight), and a checkpoint file that is missing
     or cannot be read."""
     from compat.v2.preflight import check_v2_config
-    # train() names its checkpoint 'resume_from checkpoint'; test() keeps the default 'checkpoint'
-    # and builds no train loop, optimizer or scheduler
-    check_v2_config(cfg, training=what != 'checkpoint')
+    check_v2_config(cfg, training=training)  # testing builds no train loop, optimizer or scheduler
     if isinstance(checkpoint, str):
         from .checkpoints import load_any_checkpoint
         with checkpoint_input(checkpoint, what):
@@ -132,7 +131,7 @@ def train(args: argparse.Namespace) -> Any:
         return run_train(args)
     from compat.v2.api import train_from_cfg
     kwargs = _v2_train_cfg(cfg, args)
-    _v2_preflight(cfg, kwargs['resume'], 'resume_from checkpoint')
+    _v2_preflight(cfg, True, kwargs['resume'], 'resume_from checkpoint')
     return train_from_cfg(cfg, **kwargs)
 
 
@@ -153,7 +152,7 @@ def test(args: argparse.Namespace) -> Optional[Dict[str, Any]]:
             if isinstance(evaluator, dict) and evaluator.get('type') == 'V1DatasetMetric':
                 evaluator['metric'] = args.eval if len(args.eval) > 1 else args.eval[0]
                 cfg[key] = evaluator
-    _v2_preflight(cfg, args.checkpoint)
+    _v2_preflight(cfg, False, args.checkpoint)
     from compat.v2.api import test_from_cfg
     metrics = test_from_cfg(cfg, checkpoint=args.checkpoint, work_dir=args.work_dir,
                             launcher=getattr(args, 'launcher', None))

@@ -227,7 +227,10 @@ class WrappedTrainStep:
     forward (so gradients are synchronised or sharded), parse_losses, then the optimizer update."""
 
     def train_step(self, data: Union[dict, tuple, list], optim_wrapper: Any) -> Dict[str, torch.Tensor]:
-        with optim_wrapper.optim_context(self):
+        # a v1 model run by compat.adapter sets its own autocast scope (its @auto_fp16 methods)
+        own_context = getattr(self.module, '_v1_optim_context', None)
+        context = own_context(optim_wrapper, self) if own_context else optim_wrapper.optim_context(self)
+        with context:
             data = self.module.data_preprocessor(data, training=True)
             losses = self._run_forward(data, mode='loss')
         parsed_loss, log_vars = self.module.parse_losses(losses)
