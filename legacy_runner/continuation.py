@@ -37,7 +37,7 @@ class ResumeError(ValueError):
 
 
 # ------------------------------------------------------------------------------------------- RNG
-def _loader_generators(loader: Any) -> List[torch.Generator]:
+def loader_generators(loader: Any) -> List[torch.Generator]:
     """Explicit generators a DataLoader draws its order from (the global RNG covers the rest)."""
     found: List[torch.Generator] = []
     for owner in (loader, getattr(loader, 'sampler', None), getattr(loader, 'batch_sampler', None),
@@ -103,7 +103,7 @@ class ResumablePass:
 
     def __init__(self, loader: Any, state: Optional[Dict[str, Any]] = None) -> None:
         self._loader = loader
-        self._generators = _loader_generators(loader)
+        self._generators = loader_generators(loader)
         if state is None:
             self._rng_at_start = rng_state(self._generators)
             self._rng_at_first: Optional[Dict[str, Any]] = None

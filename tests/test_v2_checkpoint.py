@@ -45,8 +45,11 @@ def test_epoch_checkpoint_layout(tmp_path):
     assert sorted(f for f in os.listdir(tmp_path) if f.endswith('.pth')) == ['epoch_2.pth']
     ckpt = load_checkpoint_file(str(tmp_path / 'epoch_2.pth'))
     assert list(ckpt) == ['meta', 'state_dict', 'message_hub', 'optimizer', 'param_schedulers']
-    assert list(
-        ckpt['meta']) == ['epoch', 'iter', 'cfg', 'seed', 'experiment_name', 'time', 'mmengine_version']
+    # mmengine's keys in mmengine's order, then our continuation record (legacy_runner.continuation)
+    assert list(ckpt['meta']) == ['epoch', 'iter', 'cfg', 'seed', 'experiment_name', 'time',
+                                  'mmengine_version', 'continuation']
+    loop = ckpt['meta']['continuation']['loop']
+    assert (loop['phase'], loop['epoch'], loop['iter']) == ('epoch', 2, 8)
     assert (ckpt['meta']['epoch'], ckpt['meta']['iter']) == (2, 8)
     assert 'base_param_settings' in ckpt['optimizer']  # 4 groups -> the pseudo group is saved
     assert ckpt['message_hub']['runtime_info']['keep_ckpt_ids'] == [2]

@@ -8,7 +8,13 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import torch
 from torch.utils.data import DataLoader
 
-from legacy_runner.continuation import ResumablePass, _loader_generators, restore_grads, set_rng_state
+from legacy_runner.continuation import (
+    ResumablePass,
+    loader_generators,
+    restore_grads,
+    rng_preserved,
+    set_rng_state,
+)
 from legacy_runner.utils.progressbar import tty_progress
 
 from .evaluator import Evaluator, build_evaluator
@@ -112,7 +118,7 @@ class _TrainLoop(BaseLoop):
 
     def rng_generators(self) -> List[torch.Generator]:
         """Explicit generators of the train dataloader (saved and restored with the global RNGs)."""
-        return _loader_generators(self.dataloader)
+        return loader_generators(self.dataloader)
 
     def _boundary_counters(self) -> Optional[Tuple[str, int, int]]:
         """(phase, epoch, iter) a continuation from here starts with, or None outside a boundary."""
@@ -388,13 +394,15 @@ class _EvalLoop(BaseLoop):
         self.losses = {}
         self.evaluated = False
         bar = tty_progress(len(self.dataloader))
-        for idx, data_batch in enumerate(self.dataloader):
-            self.run_iter(idx, data_batch)
+        # evaluation leaves training's randomness alone (as in the legacy runtime; MIGRATION.md)
+        with rng_preserved():
+            for idx, data_batch in enumerate(self.dataloader):
+                self.run_iter(idx, data_batch)
+                if bar is not None:
+                    bar.update()
             if bar is not None:
-                bar.update()
-        if bar is not None:
-            bar.finish()
-        metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
+                bar.finish()
+            metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
         if self.losses:
             metrics.update(_loss_metrics(self.losses, mode))
         self.evaluated = True
