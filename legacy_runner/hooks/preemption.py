@@ -1,9 +1,9 @@
 """PreemptionHook: on SIGTERM/SIGINT, save a checkpoint at the next train iteration boundary and
 stop with :class:`legacy_runner.preemption.Preempted` (the command line reports it on one line).
 
-Not an mmcv hook: the ``train`` command registers it at the lowest priority, so the checkpoint is
-taken after every other ``after_train_iter`` hook has run, and ``--auto-resume`` continues from
-the next iteration.
+Not an mmcv hook (so not in ``HOOKS``, which holds exactly mmcv's): the ``train`` command
+registers it at the lowest priority, so the checkpoint is taken after every other
+``after_train_iter`` hook has run, and ``--auto-resume`` continues from the next iteration.
 """
 import os.path as osp
 from typing import Any
@@ -11,10 +11,9 @@ from typing import Any
 import torch.distributed as dist
 
 from ..preemption import Preempted, PreemptionSignal
-from .hook import HOOKS, Hook
+from .hook import Hook
 
 
-@HOOKS.register_module()
 class PreemptionHook(Hook):
     """Installs the signal handlers for the duration of ``runner.run`` (see :meth:`uninstall`)."""
 
