@@ -5,18 +5,23 @@ On a CPU-only machine the 'nccl' backend cannot work, so init_dist falls back to
 """
 import functools
 import getpass
+import itertools
 import os
+import re
+import shutil
 import socket
 import subprocess
 import time
 import warnings
 from collections import OrderedDict
-from typing import Any, Callable, Iterable, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 from torch._utils import _flatten_dense_tensors, _take_tensors, _unflatten_dense_tensors
+
+from .errors import ConfigError
 
 
 def get_dist_info() -> Tuple[int, int]:
@@ -83,23 +88,126 @@ def _find_free_port() -> int:
         return s.getsockname()[1]
 
 
-def _init_dist_slurm(backend: str, port: Optional[int] = None) -> None:
-    proc_id = int(os.environ['SLURM_PROCID'])
-    ntasks = int(os.environ['SLURM_NTASKS'])
-    node_list = os.environ['SLURM_NODELIST']
+_SLURM_HINT = 'start the job with srun/sbatch, or choose another --launcher'
+
+
+def _slurm_env(name: str, env: Optional[Dict[str, str]] = None) -> str:
+    env = os.environ if env is None else env
+    value = env.get(name)
+    if value is None or not value.strip():
+        raise ConfigError(f'--launcher slurm: the environment variable {name} is not set ({_SLURM_HINT})')
+    return value.strip()
+
+
+def _slurm_int(name: str, env: Optional[Dict[str, str]] = None) -> int:
+    value = _slurm_env(name, env)
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f'--launcher slurm: {name}={value!r} is not an integer') from None
+
+
+def _split_top_level(text: str, sep: str = ',') -> List[str]:
+    """``text`` split at the ``sep`` characters that lie outside brackets."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        if c == '[':
+            depth += 1
+        elif c == ']':
+            depth -= 1
+            if depth < 0:
+                break
+        elif c == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    if depth != 0:
+        raise ValueError(f'unbalanced brackets in {text!r}')
+    parts.append(text[start:])
+    return parts
+
+
+def _bracket_values(spec: str) -> Iterator[str]:
+    """``'01-03,7'`` -> 01, 02, 03, 7 (a range keeps the zero padding of its lower bound)."""
+    for item in spec.split(','):
+        lo, dash, hi = item.strip().partition('-')
+        if not lo.isdigit() or (dash and not hi.isdigit()):
+            raise ValueError(f'bad range {item!r} in [{spec}]')
+        if not dash:
+            yield lo
+            continue
+        width = len(lo) if lo.startswith('0') else 0
+        if int(hi) < int(lo):
+            raise ValueError(f'bad range {item!r} in [{spec}]')
+        for n in range(int(lo), int(hi) + 1):
+            yield str(n).zfill(width)
+
+
+def _expand_host_pattern(pattern: str) -> Iterator[str]:
+    """One hostlist item, e.g. ``rack[1-2]-n[01-02]``: the product of its bracket groups, in order."""
+    pieces = re.split(r'\[([^\[\]]*)\]', pattern)
+    literals, groups = pieces[0::2], pieces[1::2]
+    if any('[' in lit or ']' in lit for lit in literals):
+        raise ValueError(f'bad brackets in {pattern!r}')
+    for combo in itertools.product(*(list(_bracket_values(g)) for g in groups)):
+        yield ''.join(lit + num for lit, num in zip(literals, combo + ('', )))
+
+
+def expand_nodelist(nodelist: str) -> Iterator[str]:
+    """The host names of a Slurm hostlist such as ``gpu-a[001-002],gpu-b7``, in order (what
+    ``scontrol show hostnames`` prints). Raises ValueError on a malformed list."""
+    items = [item.strip() for item in _split_top_level(nodelist.strip())]
+    if not any(items):
+        raise ValueError('empty node list')
+    for item in items:
+        if not item:
+            raise ValueError(f'empty entry in {nodelist!r}')
+        yield from _expand_host_pattern(item)
+
+
+def slurm_first_host(nodelist: str) -> str:
+    """The first host of ``nodelist``: from ``scontrol show hostnames`` when scontrol is on PATH
+    (and answers), else parsed here (``node[01-04]`` -> ``node01``). Bad list -> ConfigError."""
+    scontrol = shutil.which('scontrol')
+    if scontrol is not None:
+        try:
+            out = subprocess.run([scontrol, 'show', 'hostnames', nodelist], capture_output=True, text=True,
+                                 timeout=60)
+            hosts = out.stdout.split() if out.returncode == 0 else []
+        except (OSError, subprocess.SubprocessError):
+            hosts = []
+        if hosts:
+            return hosts[0]
+    try:
+        return next(expand_nodelist(nodelist))
+    except ValueError as e:
+        raise ConfigError(f'--launcher slurm: cannot read SLURM_NODELIST={nodelist!r}: {e}') from None
+
+
+def _init_dist_slurm(backend: str, port: Optional[int] = None, **kwargs: Any) -> None:
+    """SLURM_PROCID/NTASKS/NODELIST (and SLURM_LOCALID when set) mapped to an env:// process group.
+
+    MASTER_ADDR (unless set) is the first node of the job, MASTER_PORT is ``port``, else the
+    environment's, else 29500 when free, else a free one (every task must then agree on it).
+    """
+    proc_id = _slurm_int('SLURM_PROCID')
+    ntasks = _slurm_int('SLURM_NTASKS')
+    node_list = _slurm_env('SLURM_NODELIST')
     num_gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    _set_device(proc_id)
-    addr = subprocess.getoutput(f'scontrol show hostname {node_list} | head -n1')
+    if os.environ.get('SLURM_LOCALID', '').strip():
+        local_rank = _slurm_int('SLURM_LOCALID')
+    else:
+        local_rank = proc_id % num_gpus if num_gpus else 0
+    _set_device(local_rank)
     if port is not None:
         os.environ['MASTER_PORT'] = str(port)
     elif 'MASTER_PORT' not in os.environ:
         os.environ['MASTER_PORT'] = '29500' if _is_free_port(29500) else str(_find_free_port())
     if 'MASTER_ADDR' not in os.environ:
-        os.environ['MASTER_ADDR'] = addr
+        os.environ['MASTER_ADDR'] = slurm_first_host(node_list)
     os.environ['WORLD_SIZE'] = str(ntasks)
-    os.environ['LOCAL_RANK'] = str(proc_id % num_gpus if num_gpus else 0)
+    os.environ['LOCAL_RANK'] = str(local_rank)
     os.environ['RANK'] = str(proc_id)
-    dist.init_process_group(backend=_resolve_backend(backend))
+    dist.init_process_group(backend=_resolve_backend(backend), **kwargs)
 
 
 def init_dist(launcher: str, backend: str = 'nccl', **kwargs: Any) -> None:
