@@ -27,7 +27,8 @@ from legacy_runner.hooks import HOOKS as V1_HOOKS
 from legacy_runner.hooks import Hook as V1Hook
 
 ENV_VAR = 'DIST_WEIGHT_DUMP_DIR'
-RANK = int(os.environ.get('RANK', '0'))
+# read at import, before any launcher mapping runs: under slurm RANK is set later, from SLURM_PROCID
+RANK = int(os.environ.get('RANK', os.environ.get('SLURM_PROCID', '0')))
 _WRITES: List[List[str]] = []  # [event, path]
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 _PATH_EVENTS = {  # audit event -> indexes of the path arguments it writes

@@ -20,7 +20,7 @@ from typing import Dict, List, Tuple
 import pytest
 import torch
 from dist_helpers import ROOT, free_port, torchrun_env
-from test_torchrun_cli import _assert_same_weights, _wrapper_config
+from test_torchrun_cli import _assert_same_weights, _rank1_writes, _wrapper_config
 
 from legacy_runner import dist as dist_mod
 from legacy_runner.errors import ConfigError
@@ -186,11 +186,7 @@ def _run_two_slurm_tasks(args: List[str], base_env: Dict[str, str], work: str, d
     procs = []
     for rank in (0, 1):
         env = dict(base_env, SLURM_PROCID=str(rank), SLURM_NTASKS='2', SLURM_NODELIST='localhost',
-                   SLURM_LOCALID=str(rank), MASTER_PORT=port,
-                   # the dump hook names its files after $RANK, read when the config is loaded,
-                   # before the slurm mapping sets RANK: one dump dir per task
-                   DIST_WEIGHT_DUMP_DIR=osp.join(dump, f'task{rank}'))
-        os.makedirs(env['DIST_WEIGHT_DUMP_DIR'])
+                   SLURM_LOCALID=str(rank), MASTER_PORT=port, DIST_WEIGHT_DUMP_DIR=dump)
         procs.append(_start_rank(rank, args + ['--work-dir', work], env, cwd, log_dir))
     deadline = time.monotonic() + timeout
     codes = []
@@ -245,10 +241,6 @@ def test_two_slurm_tasks_train_through_the_cli(tmp_path, config, option):
         warnings.warn('slurm tasks: a task died by a signal without a Python traceback (native gloo '
                       'teardown abort?); running them once more')
     assert codes == [0, 0], _report(codes, outputs, attempt)
-    for rank in (0, 1):  # each task's files, named after the rank the hook saw at import (none: 0)
-        task_dir = osp.join(dump, f'task{rank}')
-        assert sorted(os.listdir(task_dir)) == ['rank0.json', 'rank0.pt'], os.listdir(task_dir)
-        os.replace(osp.join(task_dir, 'rank0.pt'), osp.join(dump, f'rank{rank}.pt'))
-        os.replace(osp.join(task_dir, 'rank0.json'), osp.join(dump, f'rank{rank}.json'))
     _assert_same_weights(dump)  # bit for bit, and MMDistributedDataParallel with world size 2
+    assert _rank1_writes(work, dump) == []  # logs and checkpoints come from rank 0 only
     assert osp.isdir(work) and any(name.endswith('.pth') for _, _, names in os.walk(work) for name in names)
