@@ -149,7 +149,12 @@ def checkpoint_input(path: str, what: str = 'checkpoint') -> Iterator[None]:
         raise
     except Exception as e:  # unpickling random bytes raises almost anything (IndexError, KeyError...)
         hint = f' {TRUNCATED_HINT}' if looks_truncated(path, e) else ''
-        raise ConfigError(f'{path}: cannot load {what}: {type(e).__name__}: {describe(e)}{hint}') from e
+        detail = describe(e)
+        for name in (path, osp.abspath(path)):  # say the file name once
+            if detail.startswith(name):
+                detail = 'the file' + detail[len(name):]
+                break
+        raise ConfigError(f'{path}: cannot load {what}: {type(e).__name__}: {detail}{hint}') from e
 
 
 TRUNCATED_HINT = '(the file looks truncated: an interrupted write? use an earlier checkpoint)'
