@@ -1,8 +1,10 @@
-"""Shared by the tests that start 2-process CPU/gloo runs: a free port and ``torchrun`` with one retry.
+"""Shared by the tests that start 2-process CPU/gloo runs: a free port, and ``torchrun`` and
+``torch.multiprocessing.spawn`` with one retry.
 
 Native gloo teardown sometimes aborts a rank after its work is done ("terminate called without an
 active exception", SIGABRT, about 1 run in 15 here). :func:`run_torchrun` repeats such a run once
 when a rank died by a signal and no rank printed a Python traceback; a Python error is never retried.
+:func:`spawn_with_retry` applies the same rule to ``mp.spawn``.
 """
 import glob
 import os
@@ -25,6 +27,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+def spawn_with_retry(fn: Callable[..., None], make_args: Callable[[int], tuple], nprocs: int = 2) -> None:
+    """``mp.spawn(fn, make_args(attempt), nprocs)``, once more (with fresh arguments: a new port or
+    rendezvous file) when a process died by a signal; an exception raised in a worker propagates."""
+    import torch.multiprocessing as mp
+    for attempt in (1, 2):
+        try:
+            mp.spawn(fn, args=make_args(attempt), nprocs=nprocs, join=True)
+            return
+        except mp.ProcessExitedException as e:
+            if attempt == 2 or not e.signal_name:
+                raise
+            warnings.warn(f'a spawned process died by {e.signal_name} (native gloo teardown abort?); '
+                          'running them once more')
 
 
 def torchrun_env(**extra: str) -> Dict[str, str]:

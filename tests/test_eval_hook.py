@@ -7,7 +7,7 @@ from typing import List
 
 import pytest
 import torch
-from dist_helpers import free_port
+from dist_helpers import free_port, spawn_with_retry
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
@@ -321,10 +321,8 @@ def _dist_worker(rank: int, world_size: int, port: int, tmpdir: str, out: str) -
 
 
 def test_collect_results_two_processes_gloo(tmp_path):
-    import torch.multiprocessing as mp
-
     out = str(tmp_path / 'out.pt')
-    mp.spawn(_dist_worker, args=(2, free_port(), str(tmp_path / 'collect'), out), nprocs=2)
+    spawn_with_retry(_dist_worker, lambda attempt: (2, free_port(), str(tmp_path / f'collect{attempt}'), out))
     got = torch.load(out)
     expected = ['r0-0', 'r1-0', 'r0-1', 'r1-1', 'r0-2']
     assert got['files'] == expected and got['dir'] == expected and got['gather'] == expected

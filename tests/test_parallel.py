@@ -4,8 +4,8 @@ import os
 import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
 import torch.nn as nn
+from dist_helpers import spawn_with_retry
 from torch.nn.parallel import DataParallel, DistributedDataParallel
 
 from legacy_runner.parallel import (
@@ -213,7 +213,6 @@ def _ddp_worker(rank, world_size, init_file):
 def test_mm_distributed_data_parallel_gloo(tmp_path, monkeypatch):
     if not dist.is_available():
         pytest.skip('torch.distributed is not available')
-    init_file = str(tmp_path / 'pg_init')
     # both ranks run on this host: keep gloo on the loopback interface
     monkeypatch.setenv('GLOO_SOCKET_IFNAME', os.environ.get('GLOO_SOCKET_IFNAME', 'lo'))
-    mp.spawn(_ddp_worker, args=(2, init_file), nprocs=2, join=True)
+    spawn_with_retry(_ddp_worker, lambda attempt: (2, str(tmp_path / f'pg_init{attempt}')))
