@@ -87,6 +87,9 @@ class CheckpointHook(Hook):
     def _sync_and_save(self, runner: Any) -> None:
         if self.sync_buffer:
             allreduce_params(runner.model.buffers())
+        gather = getattr(runner, 'gather_continuation', None)  # every rank's RNG for the record
+        if gather is not None:
+            gather()
         self._save_checkpoint(runner)
 
     @master_only

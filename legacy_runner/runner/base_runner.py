@@ -17,6 +17,7 @@ from abc import ABCMeta, abstractmethod
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import torch
+import torch.distributed as dist
 from torch.optim import Optimizer
 
 from .. import continuation
@@ -132,6 +133,7 @@ class BaseRunner(metaclass=ABCMeta):
         self._workflow_pos: Tuple[int, int] = (0, 0)  # (workflow entry, units done before)
         self._train_pass: Any = None  # the ResumablePass of the running train epoch
         self._continuation: Optional[Dict] = None  # a loaded record, consumed by run()
+        self._rank_parts: Optional[List[Any]] = None  # every rank's part, for the next save
 
     # ------------------------------------------------------------------------------ properties
     @property
@@ -454,10 +456,31 @@ class BaseRunner(metaclass=ABCMeta):
         # just closed, zero_grad() left them None and storing them costs nothing
         return any(getattr(h, 'cumulative_iters', 1) > 1 for h in self._hooks)
 
+    def _rank_part(self) -> Dict[str, Any]:
+        # what differs between ranks: the RNG streams, including those a pass order came from
+        return dict(rng=continuation.rng_state(), **self._record_position())
+
+    def gather_continuation(self) -> None:
+        """Collect every rank's part of the continuation record for the save that follows.
+
+        A collective: the hooks that save at a training boundary call it on every rank before
+        the rank-0-only write. Without it the record holds rank 0's RNG streams for all ranks,
+        exact only when the ranks draw alike (the same seed, no ``--diff-seed``).
+        """
+        self._rank_parts = None
+        if self._save_point is None or self.world_size < 2 or not (dist.is_available()
+                                                                     and dist.is_initialized()):
+            return
+        parts: List[Any] = [None] * self.world_size
+        dist.all_gather_object(parts, self._rank_part())
+        self._rank_parts = parts
+
     def _continuation_record(self) -> Dict[str, Any]:
-        record: Dict[str, Any] = dict(format=continuation.FORMAT, runtime='v1',
-                                      world_size=self.world_size, rng=continuation.rng_state())
-        record.update(self._record_position())
+        record: Dict[str, Any] = dict(format=continuation.FORMAT, runtime='v1', world_size=self.world_size)
+        record.update(self._rank_part())
+        parts, self._rank_parts = self._rank_parts, None
+        if parts is not None:
+            record['ranks'] = parts
         record['log_buffer'] = dict(val={k: list(v) for k, v in self.log_buffer.val_history.items()},
                                     n={k: list(v) for k, v in self.log_buffer.n_history.items()})
         if self._accumulating():
@@ -474,6 +497,8 @@ class BaseRunner(metaclass=ABCMeta):
                                 filename, record.get('runtime'))
             return
         continuation.check_world_size(record, self.world_size, filename)
+        if 'ranks' in record:
+            record.update(record['ranks'][self.rank])
         self._epoch, self._iter = record['epoch'], record['iter']
         self._inner_iter = record['inner_iter']
         self._continuation = record
