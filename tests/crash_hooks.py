@@ -2,7 +2,8 @@
 
 - ``KillAtIter``: the process kills itself with SIGKILL (no cleanup, like an OOM kill or a lost
   node) right after training iteration ``at`` (1-based count of finished iterations);
-  ``signum=SIGTERM`` instead sends the polite signal a cluster sends before preemption.
+  ``signum=SIGTERM`` instead sends the polite signal a cluster sends before preemption;
+  ``rank=r`` limits it to the process of that distributed rank (the others carry on).
 - ``KillDuringSave``: the next checkpoint write dies half-way through (SIGKILL from inside
   ``torch.save`` after part of the file is written).
 - ``DumpWeights``: writes the final weights of the unwrapped model to ``path`` after training.
@@ -11,18 +12,19 @@ Each exists for the legacy runtime (``V1*``) and the v2 runtime (``V2*``).
 """
 import os
 import signal
-from typing import Any
+from typing import Any, Optional
 
 import torch
 
 from compat.v2.hooks.hook import Hook as V2Hook
 from compat.v2.registry import HOOKS as V2_HOOKS
+from legacy_runner.dist import get_dist_info
 from legacy_runner.hooks import HOOKS as V1_HOOKS
 from legacy_runner.hooks import Hook as V1Hook
 
 
-def _die_after(finished: int, at: int, signum: int) -> None:
-    if finished == at:
+def _die_after(finished: int, at: int, signum: int, rank: Optional[int] = None) -> None:
+    if finished == at and (rank is None or get_dist_info()[0] == rank):
         os.kill(os.getpid(), signum)
 
 
@@ -52,11 +54,11 @@ def _dump(model: torch.nn.Module, path: str) -> None:
 
 @V1_HOOKS.register_module()
 class V1KillAtIter(V1Hook):
-    def __init__(self, at: int, signum: int = int(signal.SIGKILL)) -> None:
-        self.at, self.signum = at, signum
+    def __init__(self, at: int, signum: int = int(signal.SIGKILL), rank: Optional[int] = None) -> None:
+        self.at, self.signum, self.rank = at, signum, rank
 
     def after_train_iter(self, runner: Any) -> None:
-        _die_after(runner.iter + 1, self.at, self.signum)
+        _die_after(runner.iter + 1, self.at, self.signum, self.rank)
 
 
 @V1_HOOKS.register_module()
@@ -80,12 +82,12 @@ class V1DumpWeights(V1Hook):
 
 @V2_HOOKS.register_module()
 class V2KillAtIter(V2Hook):
-    def __init__(self, at: int, signum: int = int(signal.SIGKILL)) -> None:
-        self.at, self.signum = at, signum
+    def __init__(self, at: int, signum: int = int(signal.SIGKILL), rank: Optional[int] = None) -> None:
+        self.at, self.signum, self.rank = at, signum, rank
 
     def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None,
                          outputs: Any = None) -> None:
-        _die_after(runner.iter + 1, self.at, self.signum)
+        _die_after(runner.iter + 1, self.at, self.signum, self.rank)
 
 
 @V2_HOOKS.register_module()

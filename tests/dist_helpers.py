@@ -109,13 +109,14 @@ def _teardown_abort(proc: subprocess.CompletedProcess, outputs: Dict[int, Tuple[
 
 def run_torchrun(args: Sequence[str], *, nproc: int = 2, env: Optional[Dict[str, str]] = None,
                  cwd: Optional[str] = None, log_dir: Optional[str] = None, timeout: float = 300,
-                 on_retry: Optional[Callable[[], None]] = None) -> TorchrunResult:
+                 on_retry: Optional[Callable[[], None]] = None, retry: bool = True) -> TorchrunResult:
     """``python -m torch.distributed.run --nproc_per_node <nproc> <args>`` on a free port.
 
     ``args`` is a script path or ``-m module`` followed by its arguments. With ``log_dir`` each
     rank's stdout/stderr go to files there (``--redirects 3``) and come back in ``outputs``.
     A run whose rank died by a signal without a Python traceback is repeated once, on a new port
-    and after ``on_retry()`` (e.g. emptying the work dir).
+    and after ``on_retry()`` (e.g. emptying the work dir); ``retry=False`` never repeats it (for a
+    run expected to end by a signal).
     """
     env = torchrun_env() if env is None else env
     proc: subprocess.CompletedProcess
@@ -131,7 +132,7 @@ def run_torchrun(args: Sequence[str], *, nproc: int = 2, env: Optional[Dict[str,
         proc = subprocess.run(cmd + list(args), env=env, cwd=cwd, capture_output=True, text=True,
                               timeout=timeout)
         outputs = _rank_outputs(log_dir) if log_dir is not None else {}
-        if attempt == 2 or not _teardown_abort(proc, outputs):
+        if attempt == 2 or not retry or not _teardown_abort(proc, outputs):
             return TorchrunResult(proc, outputs, attempt)
         warnings.warn('torchrun: a rank died by a signal without a Python traceback (native gloo '
                       'teardown abort?); running it once more')

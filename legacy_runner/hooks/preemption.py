@@ -39,6 +39,11 @@ class PreemptionHook(Hook):
         if runner.work_dir is not None:
             # iteration-named even in an epoch runner: the file holds a partial epoch
             name = f'iter_{done}.pth'
+            # every rank's RNG part into the record (a collective, as in the CheckpointHook):
+            # without it each rank would resume from rank 0's streams (inexact with --diff-seed)
+            gather = getattr(runner, 'gather_continuation', None)
+            if gather is not None:
+                gather()
             if runner.rank == 0:
                 runner._save_checkpoint(runner.work_dir, name, True, None, True)
             path = osp.join(runner.work_dir, name)

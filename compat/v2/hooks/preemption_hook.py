@@ -52,8 +52,11 @@ class PreemptionHook(Hook):
         by_iter_tmpl = ckpt_hook is not None and not ckpt_hook.by_epoch
         name = ckpt_hook.filename_tmpl.format(step) if by_iter_tmpl else f'iter_{step}.pth'
         path = osp.join(out_dir, name)
-        if by_iter_tmpl and ckpt_hook.last_ckpt == path and osp.isfile(path):
-            return path  # the CheckpointHook saved this very iteration a moment ago
+        if by_iter_tmpl and ckpt_hook.last_ckpt == path:
+            # the CheckpointHook saved this very iteration a moment ago. Decided from state every
+            # rank shares, not from the file system: a rank that does not see rank 0's file yet
+            # (another node, NFS caching) would enter save_checkpoint's gather alone and hang
+            return path
         runner.logger.info(f'Saving checkpoint at {step} iterations (preempted)')
         runner.message_hub.update_info('last_ckpt', path)
         runner.save_checkpoint(out_dir, name, meta=dict(epoch=runner.epoch, iter=step), by_epoch=False)
