@@ -49,6 +49,15 @@ class PreemptionSignal:
             signal.signal(signum, handler)
         self._previous.clear()
 
+    def stopped(self, world_size: int) -> None:
+        """After the clean stop: hand the signals back. In a multi-process job SIGTERM stays
+        ignored until the process ends: the launcher (torchrun) signals the ranks that are still
+        shutting down once the first one has exited, which would cut their exit short."""
+        had_handlers = bool(self._previous)
+        self.uninstall()
+        if had_handlers and world_size > 1:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
     def _handle(self, signum: int, frame: Any) -> None:
         if self.received and signum == signal.SIGINT:
             raise KeyboardInterrupt

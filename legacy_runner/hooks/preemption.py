@@ -49,5 +49,5 @@ class PreemptionHook(Hook):
             path = osp.join(runner.work_dir, name)
         if dist.is_available() and dist.is_initialized():
             dist.barrier()  # every rank leaves together, after rank 0 has written the file
-        self.signal.uninstall()
+        self.signal.stopped(runner.world_size)
         raise Preempted(signum, path, done)

@@ -41,7 +41,7 @@ class PreemptionHook(Hook):
         if not signum:
             return
         path = self._save(runner)
-        self.signal.uninstall()
+        self.signal.stopped(get_dist_info()[1])
         raise Preempted(signum, path, runner.iter + 1)
 
     @staticmethod
