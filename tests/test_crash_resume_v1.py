@@ -88,11 +88,13 @@ def test_sigkill_at_a_random_iteration_then_auto_resume_is_bitwise_exact(tmp_pat
 def test_sigkill_inside_an_accumulation_window(tmp_path, reference):
     # checkpoints at iterations 5, 10, ...: odd ones save half an accumulation window
     at = RNG.choice([i for i in range(6, LAST['accum']) if (i // 5 * 5) % 2])
-    _, _, out = _kill_then_resume(tmp_path, 'accum', _kill_hook(at), -signal.SIGKILL)
+    _, work_dir, out = _kill_then_resume(tmp_path, 'accum', _kill_hook(at), -signal.SIGKILL)
     try:
         assert_same_weights(reference('accum'), out)
     except AssertionError as e:
         raise AssertionError(f'seed {SEED}, killed after iteration {at}: {e}') from e
+    # the window's gradients came back with the record: no "gradient ... is lost" warning
+    assert 'not divisible' not in open(_newest_log(work_dir)).read()
 
 
 def test_kill_during_a_checkpoint_write_leaves_nothing_resume_would_pick(tmp_path, reference):

@@ -140,6 +140,8 @@ def test_accumulation_window_open_at_the_checkpoint(refs: Dict[str, str], tmp_pa
         assert_same_weights(refs['accum'], run['out'])
     except AssertionError as e:
         raise AssertionError(f'accumulation run killed at iteration {at}: {e}') from e
+    # the window's gradients came back with the record: no "gradient ... is lost" warning
+    assert 'not divisible' not in run['log']
 
 
 def test_kill_during_checkpoint_write(refs: Dict[str, str], tmp_path: Any) -> None:

@@ -143,6 +143,8 @@ class _TrainLoop(BaseLoop):
         self._epoch, self._iter = int(shared['epoch']), int(shared['iter'])
         self.stop_training = bool(shared.get('stop_training', False))
         self._continuation = dict(local, phase=shared['phase'])
+        if local.get('grads') is not None:  # now already, so the accumulation setup sees them
+            restore_grads(list(self.runner._unwrapped().parameters()), local['grads'])
         if shared.get('pass_epoch') is not None:
             self._continuation['pass_epoch'] = int(shared['pass_epoch'])
 

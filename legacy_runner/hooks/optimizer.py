@@ -107,7 +107,8 @@ class GradientCumulativeOptimizerHook(OptimizerHook):
         return _has_batch_norm(module)
 
     def _init(self, runner: Any) -> None:
-        if runner.iter % self.cumulative_iters != 0:
+        # an exact resume (continuation record) restores the window's gradients: nothing is lost
+        if runner.iter % self.cumulative_iters != 0 and not getattr(runner, '_grads_restored', False):
             runner.logger.warning(
                 'Resume iter number is not divisible by cumulative_iters in '
                 'GradientCumulativeOptimizerHook, which means the gradient of some iters is lost '

@@ -134,6 +134,7 @@ class BaseRunner(metaclass=ABCMeta):
         self._train_pass: Any = None  # the ResumablePass of the running train epoch
         self._continuation: Optional[Dict] = None  # a loaded record, consumed by run()
         self._rank_parts: Optional[List[Any]] = None  # every rank's part, for the next save
+        self._grads_restored = False  # an open accumulation window came back with a resume
 
     # ------------------------------------------------------------------------------ properties
     @property
@@ -512,6 +513,7 @@ class BaseRunner(metaclass=ABCMeta):
             buffer.n_history[key] = list(record['log_buffer']['n'][key])
         if 'grads' in record:
             continuation.restore_grads(self._params(), record['grads'])
+            self._grads_restored = any(g is not None for g in record['grads'])
         continuation.set_rng_state(record['rng'])
 
     def _take_continuation(self) -> Optional[Dict[str, Any]]:

@@ -129,7 +129,9 @@ class OptimWrapper(BaseOptimWrapper):
         """Set the counters for accumulation (called by ``Runner.train`` before the loop)."""
         self._inner_count = init_counts
         self._max_counts = max_counts
-        if self._inner_count % self._accumulative_counts != 0:
+        # an exact resume (continuation record) has put the window's gradients back: nothing lost
+        holds_grads = any(p.grad is not None for p in model.parameters())
+        if self._inner_count % self._accumulative_counts != 0 and not holds_grads:
             print_log('Resumed iteration number is not divisible by `_accumulative_counts` in '
                       '`GradientCumulativeOptimizerHook`, which means the gradient of some '
                       'iterations is lost and the result may be influenced slightly.',
