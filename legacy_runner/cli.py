@@ -166,12 +166,22 @@ def _apply_unsafe_load(args: argparse.Namespace) -> None:
         allow_unsafe(True)
 
 
+def _close_process_group() -> None:
+    # All ranks get here together. A process that exits with gloo's threads still running can
+    # abort in native code ("terminate called without an active exception") after a good run.
+    dist = sys.modules.get('torch.distributed')
+    if dist is not None and dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def _train(args: argparse.Namespace) -> int:
     _require_file(args.config, 'config')
     _export_local_rank(args)
     _apply_unsafe_load(args)
     from compat.adapter.run import train
     train(args)
+    _close_process_group()
     return 0
 
 
@@ -186,6 +196,7 @@ def _test(args: argparse.Namespace) -> int:
     _apply_unsafe_load(args)
     from compat.adapter.run import test
     test(args)
+    _close_process_group()
     return 0
 
 
@@ -230,6 +241,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     except Preempted as e:  # a clean stop on SIGTERM/SIGINT, after saving a checkpoint
         print(f'{PROG} {args.command}: {e}', file=sys.stderr)
+        _close_process_group()  # every rank stopped at the same iteration
         return e.exit_code
 
 

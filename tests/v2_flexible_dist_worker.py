@@ -46,6 +46,9 @@ def main() -> None:
     if first.rank == 0:
         torch.save(dict(trained=trained, resumed=resumed, world_size=first.world_size,
                         model_type=type(first.model).__name__), os.path.join(work_dir, 'result.pth'))
+    # leave together with the group closed: an exit with gloo's threads alive can abort natively
+    torch.distributed.barrier()
+    torch.distributed.destroy_process_group()
 
 
 if __name__ == '__main__':
