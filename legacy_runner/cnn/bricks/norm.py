@@ -6,7 +6,7 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.modules.instancenorm import _InstanceNorm
 
-from .registry import NORM_LAYERS
+from .registry import NORM_LAYERS, split_layer_cfg
 
 for _name, _cls in (('BN', nn.BatchNorm2d), ('BN1d', nn.BatchNorm1d), ('BN2d', nn.BatchNorm2d),
                     ('BN3d', nn.BatchNorm3d), ('SyncBN', nn.SyncBatchNorm), ('GN', nn.GroupNorm),
@@ -43,15 +43,7 @@ def build_norm_layer(cfg: Dict, num_features: int,
     ``cfg`` keys: ``type``; ``requires_grad`` (default True) for the layer's parameters; the rest
     (``eps`` defaults to 1e-5, ``num_groups`` for GN) goes to the layer.
     """
-    if not isinstance(cfg, dict):
-        raise TypeError('cfg must be a dict')
-    if 'type' not in cfg:
-        raise KeyError('the cfg dict must contain the key "type"')
-    cfg_ = dict(cfg)
-    layer_type = cfg_.pop('type')
-    norm_layer = NORM_LAYERS.get(layer_type) if isinstance(layer_type, str) else layer_type
-    if norm_layer is None:
-        raise KeyError(f'Unrecognized norm type {layer_type}')
+    norm_layer, layer_type, cfg_ = split_layer_cfg(cfg, NORM_LAYERS, 'Unrecognized norm type {}')
     name = infer_abbr(norm_layer) + str(postfix)
     requires_grad = cfg_.pop('requires_grad', True)
     cfg_.setdefault('eps', 1e-5)
