@@ -163,6 +163,21 @@ def restore_grads(params: List[torch.nn.Parameter], grads: List[Optional[torch.T
         p.grad = None if g is None else g.to(p.device)
 
 
+def gather_rank_parts(local: Dict[str, Any]) -> Optional[List[Dict[str, Any]]]:
+    """Every rank's ``local`` part of a record (a collective), or None outside a multi-process job."""
+    dist = torch.distributed
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() < 2:
+        return None
+    parts: List[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(parts, local)
+    return parts
+
+
+def rank_view(record: Dict[str, Any], rank: int) -> Dict[str, Any]:
+    """``record`` as seen by ``rank``: its own part (``record['ranks'][rank]``) over the shared keys."""
+    return dict(record, **record['ranks'][rank]) if 'ranks' in record else record
+
+
 def check_world_size(record: Dict[str, Any], world_size: int, filename: str = 'checkpoint') -> None:
     saved = int(record.get('world_size', 1))
     if saved != world_size:

@@ -8,10 +8,17 @@ import os
 import os.path as osp
 from typing import Any, Callable, Dict, List, Optional, Union
 
-import torch
 from torch import nn
 
-from legacy_runner.continuation import FORMAT, KEY, check_world_size, pending_grads, rng_state
+from legacy_runner.continuation import (
+    FORMAT,
+    KEY,
+    check_world_size,
+    gather_rank_parts,
+    pending_grads,
+    rank_view,
+    rng_state,
+)
 
 from . import builders
 from .checkpoint import find_latest_checkpoint
@@ -250,9 +257,8 @@ class RunnerCore:
             local['grads'] = [None if g is None else g.cpu() for g in grads]
         record: Dict[str, Any] = dict(format=FORMAT, runtime='v2', world_size=self._world_size, loop=shared)
         record.update(local)
-        if self._world_size > 1 and torch.distributed.is_available() and torch.distributed.is_initialized():
-            parts: List[Any] = [None] * self._world_size
-            torch.distributed.all_gather_object(parts, local)
+        parts = gather_rank_parts(local)
+        if parts is not None:
             record['ranks'] = parts
         return record
 
@@ -274,8 +280,7 @@ class RunnerCore:
             self.logger.warning(f'{filename} was saved by a {record["loop"].get("kind")}-based train loop, '
                                 f'this run has {type(loop).__name__}; resuming with mmengine semantics')
             return False
-        local = record['ranks'][self._rank] if 'ranks' in record else record
-        loop.continue_from(record['loop'], local)
+        loop.continue_from(record['loop'], rank_view(record, self._rank))
         return True
 
     def dump_config(self) -> None:

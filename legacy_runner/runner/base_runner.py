@@ -17,7 +17,6 @@ from abc import ABCMeta, abstractmethod
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import torch
-import torch.distributed as dist
 from torch.optim import Optimizer
 
 from .. import continuation
@@ -469,12 +468,8 @@ class BaseRunner(metaclass=ABCMeta):
         exact only when the ranks draw alike (the same seed, no ``--diff-seed``).
         """
         self._rank_parts = None
-        if self._save_point is None or self.world_size < 2 or not (dist.is_available()
-                                                                     and dist.is_initialized()):
-            return
-        parts: List[Any] = [None] * self.world_size
-        dist.all_gather_object(parts, self._rank_part())
-        self._rank_parts = parts
+        if self._save_point is not None:
+            self._rank_parts = continuation.gather_rank_parts(self._rank_part())
 
     def _continuation_record(self) -> Dict[str, Any]:
         record: Dict[str, Any] = dict(format=continuation.FORMAT, runtime='v1', world_size=self.world_size)
@@ -498,8 +493,7 @@ class BaseRunner(metaclass=ABCMeta):
                                 filename, record.get('runtime'))
             return
         continuation.check_world_size(record, self.world_size, filename)
-        if 'ranks' in record:
-            record.update(record['ranks'][self.rank])
+        record = continuation.rank_view(record, self.rank)
         self._epoch, self._iter = record['epoch'], record['iter']
         self._inner_iter = record['inner_iter']
         self._continuation = record
