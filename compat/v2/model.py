@@ -237,6 +237,13 @@ class WrappedTrainStep:
         optim_wrapper.update_params(parsed_loss)
         return log_vars
 
+    def _run_forward(self, data: Union[dict, tuple, list], mode: str) -> Any:
+        if isinstance(data, dict):
+            return self(**data, mode=mode)
+        if isinstance(data, (list, tuple)):
+            return self(*data, mode=mode)
+        raise TypeError(f'Output of `data_preprocessor` should be list tuple or dict, but got {type(data)}')
+
 
 class MMDistributedDataParallel(WrappedTrainStep, DistributedDataParallel):
     """DDP whose ``train_step`` runs the module's preprocessor, DDP forward, parse_losses and update."""
@@ -250,13 +257,6 @@ class MMDistributedDataParallel(WrappedTrainStep, DistributedDataParallel):
 
     def test_step(self, data: Union[dict, tuple, list]) -> list:
         return self.module.test_step(data)
-
-    def _run_forward(self, data: Union[dict, tuple, list], mode: str) -> Any:
-        if isinstance(data, dict):
-            return self(**data, mode=mode)
-        if isinstance(data, (list, tuple)):
-            return self(*data, mode=mode)
-        raise TypeError(f'Output of `data_preprocessor` should be list tuple or dict, but got {type(data)}')
 
 
 MODEL_WRAPPERS.register_module(module=DistributedDataParallel)

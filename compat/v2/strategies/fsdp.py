@@ -44,18 +44,10 @@ def _plain(obj: Any) -> Any:
 class MMFullyShardedDataParallel(WrappedTrainStep, FullyShardedDataParallel):
     """FSDP with the v2 step contract; every forward (train, val, test) goes through the sharded wrapper."""
 
-
     def val_step(self, data: Union[dict, tuple, list]) -> list:
         return self._run_forward(self.module.data_preprocessor(data, False), mode='predict')
 
     test_step = val_step
-
-    def _run_forward(self, data: Union[dict, tuple, list], mode: str) -> Any:
-        if isinstance(data, dict):
-            return self(**data, mode=mode)
-        if isinstance(data, (list, tuple)):
-            return self(*data, mode=mode)
-        raise TypeError(f'Output of `data_preprocessor` should be list tuple or dict, but got {type(data)}')
 
 
 @STRATEGIES.register_module()
