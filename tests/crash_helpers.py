@@ -22,10 +22,6 @@ def _env() -> Dict[str, str]:
     return env
 
 
-def _py_literal(value: Any) -> str:
-    return repr(value)
-
-
 def write_config(tmp_dir: str, base: str, runtime: str, hooks: Sequence[Dict[str, Any]],
                  overrides: str = '') -> str:
     """A config in ``tmp_dir`` that inherits ``base`` (a path under the repo) and adds ``hooks``
@@ -36,7 +32,7 @@ def write_config(tmp_dir: str, base: str, runtime: str, hooks: Sequence[Dict[str
     with open(path, 'w') as f:
         f.write(f'_base_ = [{osp.join(ROOT, base)!r}]\n'
                 "custom_imports = dict(imports=['crash_hooks'], allow_failed_imports=False)\n"
-                f'custom_hooks = {_py_literal(hook_cfgs)}\n{overrides}\n')
+                f'custom_hooks = {hook_cfgs!r}\n{overrides}\n')
     return path
 
 
