@@ -1,14 +1,19 @@
 """Machinery of the ``mmcv`` import shim (importing this module activates nothing; importing
 ``compat.mmcv_shim`` does).
 
-A meta-path finder serves ``mmcv`` and its submodules from ``compat/_mmcv`` (thin re-export
-modules over legacy_runner). It never shadows a real mmcv that is installed, unless forced
-(``install(force=True)``, ``LEGACY_RUNNER_SHIM=force`` or ``python -m legacy_runner exec
---force-shim``). Other ways to activate it: ``python -m legacy_runner exec SCRIPT`` and
-``LEGACY_RUNNER_SHIM=1`` (through the ``.pth`` file installed with the package). Submodules the
-shim does not provide (``mmcv.ops``, ``mmcv.image`` ...) and missing names in
-``from mmcv.x import name`` raise ImportError naming what is missing.
+A meta-path finder serves ``mmcv`` and every module of ``compat.mmcv_table`` as module objects
+named like mmcv's (``mmcv.cnn.bricks.drop``). Their attributes resolve lazily (PEP 562
+``__getattr__``) from the modules the table lists, and are then cached in the module's dict, so
+``import mmcv`` stays cheap (no torch, no cv2) and ``mmcv.runner.HOOKS is legacy_runner.hooks.HOOKS``.
+
+It never shadows a real mmcv that is installed, unless forced (``install(force=True)``,
+``LEGACY_RUNNER_SHIM=force`` or ``python -m legacy_runner exec --force-shim``). Other ways to
+activate it: ``python -m legacy_runner exec SCRIPT`` and ``LEGACY_RUNNER_SHIM=1`` (through the
+``.pth`` file installed with the package). A module mmcv 1.x does not have, a module whose
+implementation is not available, and a missing name in ``from mmcv.x import name`` raise
+ImportError naming what is missing.
 """
+import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -16,48 +21,184 @@ import os
 import sys
 import warnings
 from types import ModuleType
-from typing import Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-SHIM_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '_mmcv')
+from . import mmcv_table
+
+# mmcv module files are reported under this (real) folder: compat/mmcv_glue holds the shim's code
+SHIM_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'mmcv_glue')
 ENV_VAR = 'LEGACY_RUNNER_SHIM'
-OUT_OF_SCOPE = {
-    'ops': 'compiled mmcv ops (mmcv.ops, the mmcv-full CUDA/C++ extensions) are out of scope',
-    '_ext': 'compiled mmcv ops (mmcv-full extensions) are out of scope',
-    'image': 'image I/O and transforms (mmcv.image) are out of scope',
-    'video': 'video helpers (mmcv.video) are out of scope',
-    'visualization': 'visualization helpers (mmcv.visualization) are out of scope',
-    'transforms': 'mmcv 2.x data transforms are out of scope',
-    'tensorrt': 'TensorRT helpers are out of scope',
-    'onnx': 'ONNX export helpers are out of scope',
-    'device': 'IPU/MLU/MPS device runners are out of scope',
-}
+TAG = '[legacy_runner mmcv shim]'
+# submodules of mmcv that `import mmcv` does not import in mmcv 1.x: `mmcv.runner` is an
+# AttributeError until `import mmcv.runner` (all other submodules import on first attribute access)
+NOT_AUTO_IMPORTED = frozenset({'cnn', 'device', 'engine', 'onnx', 'ops', 'parallel', 'runner', 'tensorrt'})
+_CHILDREN: Dict[str, List[str]] = {}
+for _name in mmcv_table.MODULES:
+    if '.' in _name:
+        _CHILDREN.setdefault(_name.rsplit('.', 1)[0], []).append(_name.rsplit('.', 1)[1])
 
 
 def _missing_message(fullname: str) -> str:
-    parts = fullname.split('.')
-    reason = OUT_OF_SCOPE.get(parts[1]) if len(parts) > 1 else None
-    if reason is None:
-        parent, name = fullname.rsplit('.', 1)
-        reason = (f'{name!r} is not provided by {parent} (legacy_runner re-implements the mmcv 1.x '
-                  'training stack: utils, fileio, runner, hooks, parallel, engine, cnn bricks)')
-    return f'cannot import {fullname}: {reason} [legacy_runner mmcv shim]'
+    parent, name = fullname.rsplit('.', 1)
+    return (f'cannot import {fullname}: {name!r} is not provided by {parent} (mmcv 1.x has no such module '
+            f'or name there) {TAG}')
+
+
+def _import_target(target: str) -> Any:
+    """'pkg.mod:attr' -> the attribute; 'pkg.mod' -> the module."""
+    module, _, attr = target.partition(':')
+    obj = importlib.import_module(module)
+    return getattr(obj, attr) if attr else obj
+
+
+def _is_served(name: str) -> bool:
+    return name == 'mmcv' or name.startswith('mmcv.')
+
+
+def _sources(fullname: str) -> Tuple[str, ...]:
+    return mmcv_table.MODULES[fullname]
+
+
+def _make_getattr(module: ModuleType) -> Callable[[str], Any]:
+    fullname = module.__name__
+    names = mmcv_table.NAMES.get(fullname, {})
+    imported = set(mmcv_table.IMPORTED.get(fullname, '').split())
+    children = set(_CHILDREN.get(fullname, ()))
+
+    def __getattr__(name: str) -> Any:
+        if name == '__all__':
+            value: Any = _public_names(fullname)
+        elif name.startswith('__') and name.endswith('__') and name != '__version__':
+            raise AttributeError(f'module {fullname!r} has no attribute {name!r}')
+        else:
+            value = _resolve(fullname, name, names, imported, children)
+        module.__dict__[name] = value
+        return value
+
+    return __getattr__
+
+
+def _resolve(fullname: str, name: str, names: Dict[str, str], imported: set, children: set) -> Any:
+    if name in names:
+        return _import_target(names[name])
+    if name in imported:
+        return _import_target(mmcv_table.COMMON[name])
+    failed: List[str] = []
+    if name in children:
+        return _resolve_child(fullname, name, failed)
+    for source in _sources(fullname):
+        try:
+            obj = importlib.import_module(source)
+            # an mmcv package takes what its parts export (mmcv's star imports): asking the part's
+            # __all__ first keeps `mmcv.__version__` from importing torch through mmcv.utils
+            if _is_served(source) and name not in obj.__all__:
+                continue
+        except ImportError as e:
+            failed.append(f'{source} ({e})')
+            continue
+        try:
+            return getattr(obj, name)
+        except AttributeError:
+            pass
+    hint = f'; could not import {", ".join(failed)}' if failed else ''
+    raise AttributeError(f'module {fullname!r} has no attribute {name!r}: {name!r} is not provided by '
+                         f'{fullname}{hint} {TAG}')
+
+
+def _resolve_child(fullname: str, name: str, failed: List[str]) -> Any:
+    """A name that is also a submodule: as in mmcv, a function the package exports under that name
+    (``mmcv.parallel.collate``, ``mmcv.ops.nms``) wins over the submodule."""
+    for source in _sources(fullname):
+        if _is_served(source):
+            continue
+        try:
+            value = getattr(importlib.import_module(source), name, None)
+        except ImportError:
+            continue
+        if value is not None and not isinstance(value, ModuleType):
+            return value
+    child = f'{fullname}.{name}'
+    if fullname == 'mmcv' and name in NOT_AUTO_IMPORTED and child not in sys.modules:
+        raise AttributeError(f"module 'mmcv' has no attribute {name!r} (as in mmcv 1.x, "
+                             f'`import mmcv.{name}` first) {TAG}')
+    return importlib.import_module(child)
+
+
+class _ShimModule(ModuleType):
+    """Module type of the served mmcv modules: the import system's binding of a submodule onto its
+    package is left to ``__getattr__``, which knows whether mmcv's package attribute of that name
+    is the submodule or a function exported under the same name."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, ModuleType) and getattr(value, '__name__', None) == f'{self.__name__}.{name}':
+            return
+        super().__setattr__(name, value)
+
+
+def _public_names(fullname: str) -> List[str]:
+    """``__all__``: the table's export list, else the union of the sources' ``__all__``."""
+    if fullname in mmcv_table.EXPORTS:
+        return mmcv_table.EXPORTS[fullname].split()
+    out: Dict[str, None] = {}
+    for source in _sources(fullname):
+        obj = importlib.import_module(source)
+        exported = getattr(obj, '__all__', None)
+        if exported is None:
+            exported = [n for n in vars(obj) if not n.startswith('_') and
+                        not isinstance(getattr(obj, n), ModuleType)]
+        out.update(dict.fromkeys(exported))
+    out.update(dict.fromkeys(mmcv_table.NAMES.get(fullname, {})))
+    out.update(dict.fromkeys(mmcv_table.IMPORTED.get(fullname, '').split()))
+    return list(out)
+
+
+class _ShimLoader(importlib.abc.Loader):
+    """Creates the lazy module of one mmcv module of the table."""
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> Optional[ModuleType]:
+        return _ShimModule(spec.name)
+
+    def exec_module(self, module: ModuleType) -> None:
+        fullname = module.__name__
+        for source in _sources(fullname):
+            if _is_served(source):
+                continue
+            try:
+                found = importlib.util.find_spec(source)
+            except (ImportError, ValueError) as e:
+                found, reason = None, str(e)
+            else:
+                reason = 'module not found'
+            if found is None:
+                raise ModuleNotFoundError(f'cannot import {fullname}: its implementation {source} is not '
+                                          f'available ({reason}) {TAG}', name=fullname)
+        module.__dict__['__getattr__'] = _make_getattr(module)
+        module.__dict__['__dir__'] = lambda: sorted(set(module.__dict__) | set(_public_names(fullname)))
+        module.__dict__['LEGACY_RUNNER_SHIM'] = True
+
+
+_LOADER = _ShimLoader()
 
 
 class MmcvShimFinder(importlib.abc.MetaPathFinder):
-    """Finds ``mmcv`` and ``mmcv.*`` in ``compat/_mmcv``; raises ImportError for the rest."""
+    """Finds ``mmcv`` and the ``mmcv.*`` modules of the table; raises ImportError for the rest."""
 
     def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None,
                   target: Optional[ModuleType] = None) -> Optional[importlib.machinery.ModuleSpec]:
         if fullname != 'mmcv' and not fullname.startswith('mmcv.'):
             return None
-        base = os.path.join(SHIM_ROOT, *fullname.split('.')[1:])
-        init = os.path.join(base, '__init__.py')
-        if os.path.isfile(init):
-            return importlib.util.spec_from_file_location(fullname, init, submodule_search_locations=[base])
-        if os.path.isfile(base + '.py'):
-            return importlib.util.spec_from_file_location(fullname, base + '.py')
-        # name=None on purpose: `from mmcv.x import missing` then surfaces this message.
-        raise ModuleNotFoundError(_missing_message(fullname))
+        if fullname not in mmcv_table.MODULES:
+            # name=None on purpose: `from mmcv.x import missing` then surfaces this message.
+            raise ModuleNotFoundError(_missing_message(fullname))
+        is_pkg = fullname in _CHILDREN
+        parts = fullname.split('.')[1:]
+        origin = os.path.join(SHIM_ROOT, *parts, '__init__.py') if is_pkg else \
+            os.path.join(SHIM_ROOT, *parts) + '.py'
+        spec = importlib.machinery.ModuleSpec(fullname, _LOADER, origin=origin, is_package=is_pkg)
+        spec.has_location = True  # sets __file__ (old code reads mmcv.__file__)
+        if is_pkg:
+            spec.submodule_search_locations = []
+        return spec
 
 
 _FINDER = MmcvShimFinder()
@@ -68,8 +209,9 @@ def _under_shim(origin: Optional[str]) -> bool:
 
 
 def is_shim_module(module: Optional[ModuleType]) -> bool:
-    """True if ``module`` was loaded from the shim tree."""
-    return _under_shim(getattr(getattr(module, '__spec__', None), 'origin', None))
+    """True if ``module`` was served by the shim."""
+    spec = getattr(module, '__spec__', None)
+    return spec is not None and (spec.loader is _LOADER or _under_shim(spec.origin))
 
 
 def find_real_mmcv() -> Optional[str]:
@@ -139,4 +281,3 @@ def activate(force: Optional[bool] = None, warn: bool = True) -> bool:
         warnings.warn(f'a real mmcv is installed ({find_real_mmcv()}); the legacy_runner mmcv shim '
                       f'stays inactive (set {ENV_VAR}=force to use the shim anyway)', stacklevel=2)
     return ok
-

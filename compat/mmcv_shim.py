@@ -1,7 +1,7 @@
 """The ``mmcv`` import shim: ``import compat.mmcv_shim`` and old mmcv 1.x code runs unchanged.
 
-Importing this module activates it: ``mmcv`` and its submodules are then served from
-``compat/_mmcv`` (thin re-export modules over legacy_runner). A real installed mmcv is never
+Importing this module activates it: ``mmcv`` and its submodules are then served from legacy_runner
+through one table (``compat.mmcv_table``), lazily. A real installed mmcv is never
 shadowed unless forced (``LEGACY_RUNNER_SHIM=force``, ``install(force=True)`` or
 ``python -m legacy_runner exec --force-shim``); a warning says so. Other activations:
 ``python -m legacy_runner exec SCRIPT`` and ``LEGACY_RUNNER_SHIM=1`` (via the installed ``.pth``).

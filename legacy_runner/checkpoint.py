@@ -34,7 +34,8 @@ from .dist import get_dist_info
 from .parallel import is_module_wrapper
 from .utils.logging import print_log
 from .utils.misc import mkdir_or_exist
-from .version import mmcv_compat_version
+from .version import __version__ as _our_version
+from .version import mmcv_version
 
 LoggerLike = Union[None, str, logging.Logger]
 
@@ -353,7 +354,8 @@ def save_checkpoint(model: nn.Module, filename: str, optimizer: Any = None, meta
                     file_client_args: Optional[Dict] = None) -> None:
     """Write ``{'meta', 'state_dict'[, 'optimizer']}`` to ``filename`` atomically.
 
-    meta gets ``mmcv_version`` ('1.7.2', for compatibility with mmcv readers), ``time`` and,
+    meta gets ``mmcv_version`` (the version ``mmcv.__version__`` reports, for mmcv readers),
+    ``time``, ``legacy_runner_version`` (which says that legacy_runner, not mmcv, wrote it) and,
     when the model has them, ``CLASSES``.
     """
     if meta is None:
@@ -361,7 +363,7 @@ def save_checkpoint(model: nn.Module, filename: str, optimizer: Any = None, meta
     elif not isinstance(meta, dict):
         raise TypeError(f'meta must be a dict or None, but got {type(meta)}')
     meta = dict(meta)  # the caller's dict stays as it was
-    meta.update(mmcv_version=mmcv_compat_version, time=time.asctime())
+    meta.update(mmcv_version=mmcv_version(), time=time.asctime(), legacy_runner_version=_our_version)
     if filename.startswith('pavi://'):
         raise RuntimeError(f'pavi checkpoints are not available offline in legacy_runner ({filename})')
     _check_disk_backend(file_client_args, filename)

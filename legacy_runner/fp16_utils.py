@@ -124,6 +124,31 @@ def wrap_fp16_model(model: nn.Module) -> None:
             m.fp16_enabled = True
 
 
+def patch_forward_method(func: Callable, src_type: torch.dtype, dst_type: torch.dtype,
+                         convert_output: bool = True) -> Callable:
+    """Wrap ``func`` so its tensor inputs are cast src_type -> dst_type (and the output back)."""
+
+    def new_forward(*args: Any, **kwargs: Any) -> Any:
+        output = func(*cast_tensor_type(args, src_type, dst_type), **cast_tensor_type(kwargs, src_type, dst_type))
+        if convert_output:
+            output = cast_tensor_type(output, dst_type, src_type)
+        return output
+
+    return new_forward
+
+
+def patch_norm_fp32(module: nn.Module) -> nn.Module:
+    """Keep batch/group norm layers in float32 inside a half-precision model (mmcv's recursion):
+    their weights become float32 and GroupNorm's forward casts half inputs to float and back."""
+    if isinstance(module, (nn.modules.batchnorm._BatchNorm, nn.GroupNorm)):
+        module.float()
+        if isinstance(module, nn.GroupNorm):
+            module.forward = patch_forward_method(module.forward, torch.half, torch.float)
+    for child in module.children():
+        patch_norm_fp32(child)
+    return module
+
+
 class LossScaler:
     """The legacy (pre-torch-1.6) mmcv loss scaler, kept for code that imports it.
 

@@ -40,6 +40,22 @@ def register_torch_optimizers() -> List[str]:
 TORCH_OPTIMIZERS = register_torch_optimizers()
 
 
+def register_torch_npu_optimizers() -> List[str]:
+    """Register the optimizers of ``torch_npu.optim`` (Ascend NPUs); [] without an NPU."""
+    from .utils.device_type import IS_NPU_AVAILABLE
+    if not IS_NPU_AVAILABLE:
+        return []
+    import torch_npu
+    names = []
+    for attr in dir(getattr(torch_npu, 'optim', None) or []):
+        obj = getattr(torch_npu.optim, attr)
+        if (not attr.startswith('__') and attr not in OPTIMIZERS and inspect.isclass(obj)
+                and issubclass(obj, torch.optim.Optimizer)):
+            OPTIMIZERS.register_module()(obj)
+            names.append(attr)
+    return names
+
+
 def dcn_module_types() -> Tuple[type, ...]:
     """Classes counted as deformable convs by the ``dcn_offset_lr_mult`` rule.
 

@@ -38,7 +38,7 @@ def _module_version(name: str) -> str:
 
 
 def _shim_root() -> str:
-    return osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'compat', '_mmcv')
+    return osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'compat', 'mmcv_glue')
 
 
 def _real_module(name: str) -> Optional[str]:

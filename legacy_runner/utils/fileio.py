@@ -133,6 +133,10 @@ def _check_client_args(file_client_args: Optional[dict]) -> None:
 
 
 def _handler(file_format: Optional[str]) -> _Handler:
+    from .file_handlers import registered_handler  # handlers users registered for new formats
+    custom = registered_handler(file_format)
+    if custom is not None:
+        return custom.str_like, custom.load_from_fileobj, custom.dump_to_fileobj, custom.dump_to_str
     if file_format not in _HANDLERS:
         raise TypeError(f'Unsupported format: {file_format}')
     return _HANDLERS[file_format]

@@ -4,10 +4,11 @@ import collections.abc
 import functools
 import importlib
 import itertools
+import os
 import shutil
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 
 def to_ntuple(n: int) -> Callable[[Any], Any]:
@@ -69,6 +70,19 @@ def has_method(obj: object, method: str) -> bool:
 
 def is_filepath(x: Any) -> bool:
     return isinstance(x, (str, Path))
+
+
+def find_vcs_root(path: Union[str, Path], markers: Tuple[str, ...] = ('.git', )) -> Optional[str]:
+    """The nearest directory at or above ``path`` that holds one of ``markers`` (None if none)."""
+    path = str(path)
+    if os.path.isfile(path):
+        path = os.path.dirname(path)
+    prev, cur = None, os.path.abspath(os.path.expanduser(path))
+    while cur != prev:
+        if any(os.path.exists(os.path.join(cur, marker)) for marker in markers):
+            return cur
+        prev, cur = cur, os.path.split(cur)[0]
+    return None
 
 
 def fopen(filepath: Union[str, Path], *args: Any, **kwargs: Any) -> Any:

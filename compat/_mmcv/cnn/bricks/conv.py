@@ -1,2 +1,0 @@
-"""``mmcv.cnn.bricks.conv`` (shim)."""
-from legacy_runner.cnn.bricks.conv import *  # noqa: F401,F403

@@ -1,4 +1,0 @@
-"""``mmcv.parallel.collate`` (shim)."""
-from legacy_runner.parallel import collate
-
-__all__ = ['collate']

@@ -1,4 +1,0 @@
-"""``mmcv.utils.config`` (shim)."""
-from legacy_runner.config import Config, ConfigDict, DictAction
-
-__all__ = ['Config', 'ConfigDict', 'DictAction']

@@ -1,0 +1,40 @@
+"""``mmcv.device.npu``: Huawei Ascend NPU wrappers (need torch_npu)."""
+from typing import Any, List, Tuple
+
+from ...parallel import MMDataParallel, MMDistributedDataParallel
+from ...utils.device_type import IS_NPU_AVAILABLE
+from ..scatter_gather import scatter_kwargs
+from ..utils import require_device
+
+
+class NPUDataParallel(MMDataParallel):
+    """MMDataParallel on one NPU card (``device_ids[0]``, default 0)."""
+
+    def __init__(self, *args: Any, dim: int = 0, **kwargs: Any) -> None:
+        require_device('npu', IS_NPU_AVAILABLE, 'NPUDataParallel')
+        import torch
+        super().__init__(*args, dim=dim, **kwargs)
+        device_id = kwargs.get('device_ids', [0])[0]
+        self.device_ids = [device_id]
+        self.src_device_obj = torch.device(f'npu:{device_id}')
+        torch.npu.set_device(self.src_device_obj)
+
+    def scatter(self, inputs: Any, kwargs: Any, device_ids: List[int]) -> Tuple[tuple, tuple]:
+        return scatter_kwargs(inputs, kwargs, device_ids, dim=self.dim)
+
+
+class NPUDistributedDataParallel(MMDistributedDataParallel):
+    """MMDistributedDataParallel with NPU inputs."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        require_device('npu', IS_NPU_AVAILABLE, 'NPUDistributedDataParallel')
+        super().__init__(*args, **kwargs)
+
+    def to_kwargs(self, inputs: Any, kwargs: Any, device_id: int) -> Tuple[tuple, tuple]:
+        return scatter_kwargs(inputs, kwargs, [device_id], dim=self.dim)
+
+    def scatter(self, inputs: Any, kwargs: Any, device_ids: List[int]) -> Tuple[tuple, tuple]:
+        return scatter_kwargs(inputs, kwargs, device_ids, dim=self.dim)
+
+
+__all__ = ['NPUDataParallel', 'NPUDistributedDataParallel']
