@@ -16,53 +16,64 @@ def as_rows(feat: Tensor) -> Tensor:
     return feat.permute(0, 2, 3, 1).reshape(b * h * w, c)
 
 
-def _corners(y: Tensor, x: Tensor, height: int, width: int, mode: str
-             ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
-    if mode == 'clamp':
-        # RoIAlign / DeformRoIPool kernels: outside [-1, size] -> 0; [-1, 0] snaps to 0 (the value
-        # is that of the border, while the gradient still flows as in mmcv's backward); at and
-        # past size - 1 both corners are the last pixel.
-        inside = (y >= -1.0) & (y <= height) & (x >= -1.0) & (x <= width)
-        y = torch.where(y <= 0, y - y.detach(), y)
-        x = torch.where(x <= 0, x - x.detach(), x)
-        y0 = y.detach().floor().clamp(0, height - 1)
-        x0 = x.detach().floor().clamp(0, width - 1)
-        ly = torch.where(y0 >= height - 1, torch.zeros_like(y), y - y0)
-        lx = torch.where(x0 >= width - 1, torch.zeros_like(x), x - x0)
-        y1 = (y0 + 1).clamp(max=height - 1)
-        x1 = (x0 + 1).clamp(max=width - 1)
-        ones = inside
-        return y0.long(), x0.long(), y1.long(), x1.long(), ly, lx, torch.stack([ones] * 4)
+def _clamp_corners(y: Tensor, x: Tensor, height: int, width: int
+                   ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    # RoIAlign / DeformRoIPool kernels: outside [-1, size] -> 0; [-1, 0] snaps to 0; at and past
+    # size - 1 both corners are the last pixel.
+    inside = (y >= -1.0) & (y <= height) & (x >= -1.0) & (x <= width)
+    yc, xc = y.detach().clamp(min=0), x.detach().clamp(min=0)
+    y0, x0 = yc.floor().clamp(max=height - 1), xc.floor().clamp(max=width - 1)
+    ly = torch.where(y0 >= height - 1, torch.zeros_like(yc), yc - y0)
+    lx = torch.where(x0 >= width - 1, torch.zeros_like(xc), xc - x0)
+    y1, x1 = (y0 + 1).clamp(max=height - 1), (x0 + 1).clamp(max=width - 1)
+    return y0, x0, y1, x1, ly, lx, inside
+
+
+def _zeros_corners(y: Tensor, x: Tensor, height: int, width: int
+                   ) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
     # Deformable convolution kernels: inside (-1, size) each corner counts only if it is a pixel
     # (zero padding), exactly like grid_sample(padding_mode='zeros').
     inside = (y > -1.0) & (y < height) & (x > -1.0) & (x < width)
-    y0f = y.detach().floor()
-    x0f = x.detach().floor()
-    ly = y - y0f
-    lx = x - x0f
+    y0f, x0f = y.detach().floor(), x.detach().floor()
+    ly, lx = y - y0f, x - x0f
     y0v = (y0f >= 0) & (y0f <= height - 1)
     y1v = (y0f + 1 >= 0) & (y0f + 1 <= height - 1)
     x0v = (x0f >= 0) & (x0f <= width - 1)
     x1v = (x0f + 1 >= 0) & (x0f + 1 <= width - 1)
     valid = torch.stack([y0v & x0v, y0v & x1v, y1v & x0v, y1v & x1v]) & inside
-    y0 = y0f.clamp(0, height - 1).long()
-    x0 = x0f.clamp(0, width - 1).long()
-    y1 = (y0f + 1).clamp(0, height - 1).long()
-    x1 = (x0f + 1).clamp(0, width - 1).long()
-    return y0, x0, y1, x1, ly, lx, valid
+    return y0f, x0f, y0f + 1, x0f + 1, ly, lx, valid
 
 
 def sample(rows: Tensor, img: Tensor, y: Tensor, x: Tensor, height: int, width: int,
            mode: str = 'clamp') -> Tensor:
     """Bilinear values ``(P, C)`` at points ``(img, y, x)`` (each ``(P,)``) of a row table.
 
-    ``mode='clamp'`` is mmcv's RoIAlign interpolation, ``mode='zeros'`` the deformable-conv one.
+    ``mode='zeros'`` is the deformable-conv interpolation: autograd through the fractional
+    weights gives the kernels' coordinate gradients. ``mode='clamp'`` is mmcv's RoIAlign
+    interpolation; its coordinate gradient (used by DeformRoIPool's offsets) is the kernel's
+    formula, which takes the clamped corners but the unclamped point, e.g.
+    ``d/dx = (y1 - y) * (v[y0, x1] - v[y0, x0]) + (y - y0) * (v[y1, x1] - v[y1, x0])``.
     """
-    y0, x0, y1, x1, ly, lx, valid = _corners(y, x, height, width, mode)
+    if mode == 'clamp':
+        y0, x0, y1, x1, ly, lx, valid = _clamp_corners(y, x, height, width)
+        valid = valid.expand(4, *valid.shape)
+    else:
+        y0, x0, y1, x1, ly, lx, valid = _zeros_corners(y, x, height, width)
     hy, hx = 1 - ly, 1 - lx
     base = img.long() * (height * width)
+    yi0, yi1 = y0.clamp(0, height - 1).long(), y1.clamp(0, height - 1).long()
+    xi0, xi1 = x0.clamp(0, width - 1).long(), x1.clamp(0, width - 1).long()
     weights = torch.stack([hy * hx, hy * lx, ly * hx, ly * lx]) * valid.to(ly.dtype)
-    index = torch.stack([base + y0 * width + x0, base + y0 * width + x1,
-                         base + y1 * width + x0, base + y1 * width + x1])
+    index = torch.stack([base + yi0 * width + xi0, base + yi0 * width + xi1,
+                         base + yi1 * width + xi0, base + yi1 * width + xi1])
     picked = rows.index_select(0, index.reshape(-1)).view(4, -1, rows.shape[1])
-    return (picked * weights.unsqueeze(-1).to(rows.dtype)).sum(0)
+    out = (picked * weights.unsqueeze(-1).to(rows.dtype)).sum(0)
+    if mode == 'clamp' and (y.requires_grad or x.requires_grad):
+        v00, v01, v10, v11 = picked.detach()
+        inside = valid[0].to(rows.dtype).unsqueeze(-1)
+        yd, xd = y.detach().unsqueeze(-1), x.detach().unsqueeze(-1)
+        gx = ((y1.unsqueeze(-1) - yd) * (v01 - v00) + (yd - y0.unsqueeze(-1)) * (v11 - v10)) * inside
+        gy = ((x1.unsqueeze(-1) - xd) * (v10 - v00) + (xd - x0.unsqueeze(-1)) * (v11 - v01)) * inside
+        # zero-valued terms that carry the kernel's coordinate gradient
+        out = out + gx * (x - x.detach()).unsqueeze(-1) + gy * (y - y.detach()).unsqueeze(-1)
+    return out

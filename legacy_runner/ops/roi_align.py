@@ -15,7 +15,7 @@ from ._bilinear import as_rows, sample
 _CHUNK_ELEMS = 1 << 25
 
 
-def _bin_points(rois: Tensor, pooled: Tuple[int, int], spatial_scale: float, sampling_ratio: int,
+def bin_points(rois: Tensor, pooled: Tuple[int, int], spatial_scale: float, sampling_ratio: int,
                 offset: float, clamp_size: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
     """Sampling points of the RoIAlign bins of ``rois`` (R, 5).
 
@@ -53,17 +53,22 @@ def _bin_points(rois: Tensor, pooled: Tuple[int, int], spatial_scale: float, sam
 
 def pool_bins(input: Tensor, rois: Tensor, output_size: Any, y: Tensor, x: Tensor, grid: Tensor,
               count: Tensor, pool_mode: str = 'avg') -> Tensor:
-    """Average (or max) of the bilinear samples ``y (R, ph, G_h)`` x ``x (R, pw, G_w)`` of each
-    bin; samples past a RoI's own grid ``grid (R, 2)`` are ignored. Output ``(R, C, ph, pw)``."""
+    """Average (or max) of the bilinear samples of each bin: ``y (R, ph, G_h)`` and
+    ``x (R, pw, G_w)``, or per bin ``y (R, ph, pw, G_h)`` and ``x (R, ph, pw, G_w)``. Samples past
+    a RoI's own grid ``grid (R, 2)`` are ignored. Output ``(R, C, ph, pw)``."""
     ph, pw = output_size
     num_rois = rois.shape[0]
     _, channels, height, width = input.shape
     rows = as_rows(input)
+    if y.dim() == 3:  # bins share rows/columns of points unless offsets moved them
+        y = y[:, :, None, :]
+    if x.dim() == 3:
+        x = x[:, None, :, :]
     g_h, g_w = y.shape[-1], x.shape[-1]
     valid = ((torch.arange(g_h, device=rois.device)[None, :, None] < grid[:, 0, None, None])
              & (torch.arange(g_w, device=rois.device)[None, None, :] < grid[:, 1, None, None]))
-    yy = y[:, :, None, :, None].expand(num_rois, ph, pw, g_h, g_w)
-    xx = x[:, None, :, None, :].expand(num_rois, ph, pw, g_h, g_w)
+    yy = y[..., :, None].expand(num_rois, ph, pw, g_h, g_w)
+    xx = x[..., None, :].expand(num_rois, ph, pw, g_h, g_w)
     img = rois[:, 0].long()[:, None, None, None, None].expand(num_rois, ph, pw, g_h, g_w)
     vals = sample(rows, img.reshape(-1), yy.reshape(-1), xx.reshape(-1), height, width, 'clamp')
     vals = vals.view(num_rois, ph, pw, g_h * g_w, channels)
@@ -76,7 +81,7 @@ def pool_bins(input: Tensor, rois: Tensor, output_size: Any, y: Tensor, x: Tenso
     return out.permute(0, 3, 1, 2).contiguous()
 
 
-def _roi_chunks(num_rois: int, points_per_roi: int, channels: int) -> int:
+def roi_chunks(num_rois: int, points_per_roi: int, channels: int) -> int:
     return max(1, _CHUNK_ELEMS // max(1, points_per_roi * channels))
 
 
@@ -96,16 +101,16 @@ def roi_align(input: Tensor, rois: Tensor, output_size: Union[int, Tuple[int, in
     channels = input.shape[1]
     if rois.shape[0] == 0:
         return input.new_zeros((0, channels, *output_size)) + input.sum() * 0
-    y, x, grid, count = _bin_points(rois, output_size, float(spatial_scale), int(sampling_ratio),
+    y, x, grid, count = bin_points(rois, output_size, float(spatial_scale), int(sampling_ratio),
                                     0.5 if aligned else 0.0, not aligned)
     per_roi = output_size[0] * output_size[1] * y.shape[-1] * x.shape[-1] * 4
-    step = _roi_chunks(rois.shape[0], per_roi, channels)
+    step = roi_chunks(rois.shape[0], per_roi, channels)
     outs = []
     for s in range(0, rois.shape[0], step):
         sl = slice(s, s + step)
         gy = int(grid[sl, 0].max().clamp(min=1))
         gx = int(grid[sl, 1].max().clamp(min=1))
-        outs.append(pool_bins(input, rois[sl], output_size, y[sl, :, :gy], x[sl, :, :gx],
+        outs.append(pool_bins(input, rois[sl], output_size, y[sl, ..., :gy], x[sl, ..., :gx],
                               grid[sl], count[sl], pool_mode))
     return outs[0] if len(outs) == 1 else torch.cat(outs)
 

@@ -1,0 +1,7 @@
+"""mmcv.ops.box_iou_rotated: IoU of rotated boxes. Only a compiled kernel exists in mmcv; here the
+names import and raise NotImplementedError (naming the op) when called or constructed."""
+from ._unsupported import unsupported_function
+
+box_iou_rotated = unsupported_function('box_iou_rotated')
+
+__all__ = ['box_iou_rotated']
