@@ -13,8 +13,10 @@ from typing import Any, Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
+from torch import Tensor  # noqa: F401  (a public name of mmcv's module)
 
 from ..registry import Registry, build_from_cfg
+from ..utils.logging import get_logger, print_log
 
 INITIALIZERS = Registry('initializer')
 
@@ -274,7 +276,6 @@ class PretrainedInit:
     def __call__(self, module: nn.Module) -> None:
         # checkpoint imports the runner side; keep it out of ``import legacy_runner.cnn``.
         from ..checkpoint import _load_checkpoint_with_prefix, load_checkpoint, load_state_dict
-        from ..utils.logging import get_logger, print_log
 
         logger = get_logger('mmcv')
         if self.prefix is None:

@@ -6,13 +6,21 @@ from torch import nn
 from torch.nn import functional as F
 
 from ...registry import build_from_cfg
+from ...utils.misc import digit_version
 from .registry import ACTIVATION_LAYERS
 
-for _cls in (nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ReLU6, nn.ELU, nn.Sigmoid, nn.Tanh,
-             nn.GELU, nn.SiLU, nn.Softplus, nn.Mish, nn.Hardswish, nn.Hardsigmoid):
-    ACTIVATION_LAYERS.register_module(module=_cls)
+# mmcv reads the torch version through this name (a string, as ``torch.__version__``)
+TORCH_VERSION = torch.__version__
+
+for module in [nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ReLU6, nn.ELU, nn.Sigmoid, nn.Tanh]:
+    ACTIVATION_LAYERS.register_module(module=module)
+ACTIVATION_LAYERS.register_module(module=nn.SiLU, name='SiLU')
+# Not registered by mmcv 1.7.2; kept because configs written for this package use them.
+for _extra in (nn.Softplus, nn.Mish, nn.Hardswish, nn.Hardsigmoid):
+    ACTIVATION_LAYERS.register_module(module=_extra)
 
 
+@ACTIVATION_LAYERS.register_module(name='Clip')
 @ACTIVATION_LAYERS.register_module()
 class Clamp(nn.Module):
     """Clamp values into ``[min, max]``."""
@@ -26,46 +34,21 @@ class Clamp(nn.Module):
         return torch.clamp(x, min=self.min, max=self.max)
 
 
-ACTIVATION_LAYERS.register_module('Clip', module=Clamp)
+class GELU(nn.Module):
+    """``F.gelu`` as a module (the registry serves torch's ``nn.GELU`` on every supported torch)."""
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.gelu(input)
 
 
-@ACTIVATION_LAYERS.register_module()
-class Swish(nn.Module):
-    """``x * sigmoid(x)``."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * torch.sigmoid(x)
-
-
-@ACTIVATION_LAYERS.register_module()
-class HSigmoid(nn.Module):
-    """Hard sigmoid: ``clamp((x + bias) / divisor, min_value, max_value)``."""
-
-    def __init__(self, bias: float = 3.0, divisor: float = 6.0, min_value: float = 0.0,
-                 max_value: float = 1.0) -> None:
-        super().__init__()
-        assert divisor != 0
-        self.bias, self.divisor = bias, divisor
-        self.min_value, self.max_value = min_value, max_value
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return ((x + self.bias) / self.divisor).clamp_(self.min_value, self.max_value)
-
-
-@ACTIVATION_LAYERS.register_module()
-class HSwish(nn.Module):
-    """Hard swish: ``x * relu6(x + 3) / 6``."""
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-        self.inplace = inplace
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * F.relu6(x + 3, inplace=self.inplace) / 6
+if TORCH_VERSION == 'parrots' or digit_version(TORCH_VERSION) < digit_version('1.4'):
+    ACTIVATION_LAYERS.register_module(module=GELU)
+else:
+    ACTIVATION_LAYERS.register_module(module=nn.GELU)
 
 
 def build_activation_layer(cfg: Dict) -> nn.Module:
     """Build an activation from ``cfg`` (``type`` looked up in ACTIVATION_LAYERS)."""
     return build_from_cfg(cfg, ACTIVATION_LAYERS)
 
-__all__ = ['Clamp', 'HSigmoid', 'HSwish', 'Swish', 'build_activation_layer']
+__all__ = ['Clamp', 'GELU', 'build_activation_layer']

@@ -3,13 +3,15 @@ import inspect
 from typing import Any, Dict, Tuple, Union
 
 from torch import nn
+from torch.nn import SyncBatchNorm
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.modules.instancenorm import _InstanceNorm
 
+from ...utils.misc import is_tuple_of
 from .registry import NORM_LAYERS, split_layer_cfg
 
 for _name, _cls in (('BN', nn.BatchNorm2d), ('BN1d', nn.BatchNorm1d), ('BN2d', nn.BatchNorm2d),
-                    ('BN3d', nn.BatchNorm3d), ('SyncBN', nn.SyncBatchNorm), ('GN', nn.GroupNorm),
+                    ('BN3d', nn.BatchNorm3d), ('SyncBN', SyncBatchNorm), ('GN', nn.GroupNorm),
                     ('LN', nn.LayerNorm), ('IN', nn.InstanceNorm2d), ('IN1d', nn.InstanceNorm1d),
                     ('IN2d', nn.InstanceNorm2d), ('IN3d', nn.InstanceNorm3d)):
     NORM_LAYERS.register_module(_name, module=_cls)
@@ -57,4 +59,16 @@ def build_norm_layer(cfg: Dict, num_features: int,
         param.requires_grad = requires_grad
     return name, layer
 
-__all__ = ['build_norm_layer', 'infer_abbr']
+def is_norm(layer: nn.Module, exclude: Union[type, tuple, None] = None) -> bool:
+    """Whether ``layer`` is a batch/instance/group/layer norm and not an instance of ``exclude``."""
+    if exclude is not None:
+        if not isinstance(exclude, tuple):
+            exclude = (exclude, )
+        if not is_tuple_of(exclude, type):
+            raise TypeError(f'"exclude" must be either None or type or a tuple of types, '
+                            f'but got {type(exclude)}: {exclude}')
+    if exclude and isinstance(layer, exclude):
+        return False
+    return isinstance(layer, (_BatchNorm, _InstanceNorm, nn.GroupNorm, nn.LayerNorm))
+
+__all__ = ['build_norm_layer', 'infer_abbr', 'is_norm']

@@ -10,6 +10,13 @@ PADDING_LAYERS = Registry('padding layer')
 UPSAMPLE_LAYERS = Registry('upsample layer')
 PLUGIN_LAYERS = Registry('plugin layer')
 
+DROPOUT_LAYERS = Registry('drop out layers')
+POSITIONAL_ENCODING = Registry('position encoding')
+ATTENTION = Registry('attention')
+FEEDFORWARD_NETWORK = Registry('feed-forward Network')
+TRANSFORMER_LAYER = Registry('transformerLayer')
+TRANSFORMER_LAYER_SEQUENCE = Registry('transformer-layers sequence')
+
 
 
 def split_layer_cfg(cfg: Any, registry: Registry, unknown: str,
@@ -29,5 +36,6 @@ def split_layer_cfg(cfg: Any, registry: Registry, unknown: str,
     return layer, layer_type, rest
 
 
-__all__ = ['ACTIVATION_LAYERS', 'CONV_LAYERS', 'NORM_LAYERS', 'PADDING_LAYERS', 'PLUGIN_LAYERS',
-           'UPSAMPLE_LAYERS']
+__all__ = ['ACTIVATION_LAYERS', 'ATTENTION', 'CONV_LAYERS', 'DROPOUT_LAYERS', 'FEEDFORWARD_NETWORK',
+           'NORM_LAYERS', 'PADDING_LAYERS', 'PLUGIN_LAYERS', 'POSITIONAL_ENCODING', 'TRANSFORMER_LAYER',
+           'TRANSFORMER_LAYER_SEQUENCE', 'UPSAMPLE_LAYERS', 'Registry']

@@ -1,4 +1,4 @@
-"""``build_upsample_layer``: nearest / bilinear (nn.Upsample), deconv, pixel_shuffle."""
+"""``build_upsample_layer``: nearest / bilinear (nn.Upsample), pixel_shuffle (deconv: see wrappers)."""
 from typing import Any, Dict
 
 import torch
@@ -10,7 +10,6 @@ from .registry import UPSAMPLE_LAYERS
 
 UPSAMPLE_LAYERS.register_module('nearest', module=nn.Upsample)
 UPSAMPLE_LAYERS.register_module('bilinear', module=nn.Upsample)
-UPSAMPLE_LAYERS.register_module('deconv', module=nn.ConvTranspose2d)
 
 
 @UPSAMPLE_LAYERS.register_module(name='pixel_shuffle')
