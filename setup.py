@@ -75,7 +75,9 @@ setup(
         'pyyaml>=5.1',
     ],
     extras_require={
-        'test': ['pytest>=7', 'pytest-timeout>=2', 'hypothesis>=6', 'ruff>=0.4', 'matplotlib>=3.3'],
+        'test': ['pytest>=7', 'pytest-timeout>=2', 'hypothesis>=6', 'ruff>=0.4', 'matplotlib>=3.3',
+                 'opencv-python-headless', 'Pillow'],
+        'image': ['opencv-python-headless', 'Pillow'],
         'tensorboard': ['tensorboard>=2.0'],
         'plot': ['matplotlib>=3.3'],
     },
