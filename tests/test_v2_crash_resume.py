@@ -13,7 +13,14 @@ from typing import Any, Callable, Dict, List, Sequence
 
 import pytest
 import torch
-from crash_helpers import assert_same_weights, killed, leftover_temp_files, train, write_config
+from crash_helpers import (
+    CRASH_TEST_SEED,
+    assert_same_weights,
+    killed,
+    leftover_temp_files,
+    train,
+    write_config,
+)
 
 from compat.v2.checkpoint import load_checkpoint_file
 from compat.v2.runner_base import RunnerCore, newest_checkpoint
@@ -31,8 +38,12 @@ ITER = dict(base='configs_v2/mlp_poly_iter.py', interval=8, total=40,
 ACCUM = dict(base='configs_v2/mlp_cosine_accum_fp16.py', interval=5, total=32,
              overrides='train_cfg = dict(max_epochs=2)\ntrain_dataloader = dict(batch_size=128)\n'
                        'default_hooks = dict(checkpoint=dict(interval=5, by_epoch=False))\n')
+# the AMP example with epoch checkpoints: a resume from epoch_N runs the validation due there
+# before any train step (the v1 model's fp16 set-up must not wait for one)
+FP16 = dict(base='configs_v2/mlp_cosine_accum_fp16.py', length=16, total=48,
+            overrides='train_cfg = dict(max_epochs=3)\ntrain_dataloader = dict(batch_size=128)\n')
 # kill points are drawn at random; CRASH_TEST_SEED replays a failure (printed with every test)
-SEED = int(os.environ.get('CRASH_TEST_SEED', random.SystemRandom().randrange(1 << 30)))
+SEED = CRASH_TEST_SEED  # random, fixed under CI=true, or the CRASH_TEST_SEED variable
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +69,7 @@ def _reference(tmp: str, setup: Dict[str, Any]) -> str:
 @pytest.fixture(scope='module')
 def refs(tmp_path_factory: Any) -> Dict[str, str]:
     """Final weights of uninterrupted runs of the three setups."""
-    setups = dict(epoch=EPOCH, iter=ITER, accum=ACCUM)
+    setups = dict(epoch=EPOCH, iter=ITER, accum=ACCUM, fp16=FP16)
     dirs = {name: str(tmp_path_factory.mktemp(f'ref_{name}')) for name in setups}
     paths = _parallel([lambda n=name: _reference(dirs[n], setups[n]) for name in setups])
     return dict(zip(setups, paths))
@@ -142,6 +153,33 @@ def test_accumulation_window_open_at_the_checkpoint(refs: Dict[str, str], tmp_pa
         raise AssertionError(f'accumulation run killed at iteration {at}: {e}') from e
     # the window's gradients came back with the record: no "gradient ... is lost" warning
     assert 'not divisible' not in run['log']
+
+
+def test_fp16_amp_kill_anywhere(refs: Dict[str, str], tmp_path: Any) -> None:
+    rng = random.Random(SEED + 4)
+    length = FP16['length']
+    ats = rng.sample(range(length + 1, FP16['total'] + 1), 2)
+    for run in _kill_then_resume(str(tmp_path), FP16, ats):
+        at, log = run['at'], run['log']
+        assert _resumed_from(log) == f'epoch_{(at - 1) // length}.pth', f'killed at {at} (kills {ats})'
+        try:
+            assert_same_weights(refs['fp16'], run['out'])
+        except AssertionError as e:
+            raise AssertionError(f'AMP run killed at iteration {at} (kills {ats}): {e}') from e
+
+
+def test_fp16_checkpoint_test_command(refs: Dict[str, str], capsys: Any) -> None:
+    """``test`` on an AMP checkpoint: the same accuracy as the legacy runtime's test flow, which
+    wraps the model for fp16 itself before the first batch."""
+    from legacy_runner.cli import main
+    ckpt = osp.join(osp.dirname(refs['fp16']), 'ref_run', 'epoch_1.pth')
+    config = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), FP16['base'])
+    v1_config = config.replace('configs_v2', 'configs_v1')
+    assert main(['test', config, ckpt]) == 0
+    v2_out = capsys.readouterr().out.strip().splitlines()[-1]
+    assert main(['test', v1_config, ckpt, '--eval', 'accuracy']) == 0
+    v1_out = capsys.readouterr().out.strip().splitlines()[-1]
+    assert v2_out.startswith("{'accuracy'") and v2_out == v1_out, (v2_out, v1_out)
 
 
 def test_kill_during_checkpoint_write(refs: Dict[str, str], tmp_path: Any) -> None:

@@ -45,13 +45,18 @@ def has_v1_train_step(model: Any) -> bool:
     return 'optimizer' in params and 'optim_wrapper' not in params
 
 
-def _stack(values: List[Any]) -> Any:
-    if all(isinstance(v, torch.Tensor) for v in values) and len({v.shape for v in values}) == 1:
-        return torch.stack(values)
-    if values and all(isinstance(v, DataContainer) for v in values):
-        from legacy_runner.parallel import collate
+def _collate_samples(values: List[Any]) -> Any:
+    """One field of a pseudo-collated batch (one entry per sample), collated as mmcv's ``collate``
+    did for the v1 loaders: tensors stacked, Python and numpy numbers made tensors, DataContainers
+    grouped by their flags and unwrapped. Tensors of different shapes stay a list (mmcv's collate
+    could not stack them either), as does anything it cannot collate (e.g. ``None``)."""
+    if all(isinstance(v, torch.Tensor) for v in values) and len({v.shape for v in values}) > 1:
+        return values
+    from legacy_runner.parallel import collate
+    try:
         return _unwrap(collate(values, samples_per_gpu=len(values)))
-    return values
+    except (TypeError, RuntimeError):
+        return values
 
 
 def _unwrap(value: Any) -> Any:
@@ -72,8 +77,16 @@ def _to_device(value: Any, device: torch.device) -> Any:
 
 
 def _field(value: Any) -> Any:
-    value = _unwrap(value)
-    return _stack(value) if isinstance(value, list) and value else value
+    # A DataContainer was grouped by mmcv's collate already: its payload is what the model gets.
+    if isinstance(value, DataContainer):
+        return value.data[0]
+    if isinstance(value, Mapping):
+        return type(value)({key: _field(v) for key, v in value.items()})
+    if isinstance(value, list) and value:
+        if all(isinstance(v, list) for v in value):  # pseudo_collate of a sequence field: per position
+            return [_field(v) for v in value]
+        return _collate_samples(value)
+    return value
 
 
 def v1_batch(data: Any, device: Optional[torch.device] = None) -> Any:
@@ -126,10 +139,21 @@ class _V1ModelBridge:
         Fp16OptimizerHook set it up, not the whole forward."""
         if type(optim_wrapper).__name__ != 'AmpOptimWrapper':
             return optim_wrapper.optim_context(model)
+        self._v1_wrap_fp16()
+        return OptimWrapper.optim_context(optim_wrapper, model)
+
+    def _v1_wrap_fp16(self) -> None:
         if not getattr(self, '_v1_fp16_wrapped', False):
             wrap_fp16_model(self)  # type: ignore[arg-type]
             self._v1_fp16_wrapped = True
-        return OptimWrapper.optim_context(optim_wrapper, model)
+
+    def _v1_predict_context(self) -> None:
+        """An fp16 val/test loop autocasts: the v1 model then runs as Fp16OptimizerHook set it up
+        (its @auto_fp16 methods return float32), also when no train step wrapped it first (a
+        resumed run whose due validation comes first, the test command)."""
+        device = self._v1_device()
+        if device is not None and torch.is_autocast_enabled(device.type):
+            self._v1_wrap_fp16()
 
     @property
     def data_preprocessor(self) -> Any:
@@ -145,6 +169,7 @@ class _V1ModelBridge:
         if mode == 'loss':
             return v1_forward(self, *args, return_loss=True, **kwargs)
         if mode == 'predict':
+            self._v1_predict_context()
             return list(v1_forward(self, *args, return_loss=False, **kwargs))
         if mode == 'tensor' and hasattr(self, 'forward_dummy'):
             return self.forward_dummy(*args)  # type: ignore[attr-defined]
@@ -157,6 +182,7 @@ class _V1ModelBridge:
 
     def _v1_predict(self, data: Any) -> List[Any]:
         # the call legacy_runner.engine.single_gpu_test makes (EvalHook), one result per sample
+        self._v1_predict_context()
         result = self(return_loss=False, **v1_batch(data, self._v1_device()))  # type: ignore[operator]
         return list(result)
 
