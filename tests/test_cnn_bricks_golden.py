@@ -183,3 +183,173 @@ def test_revert_sync_batchnorm_keeps_statistics() -> None:
     assert not any(isinstance(m, nn.SyncBatchNorm) for m in reverted.modules())
     with torch.no_grad():
         torch.testing.assert_close(reverted(x), expected)
+
+
+# ----------------------------------------------------------------------------- rfsearch
+# Dilation sequences from mmcv's own operator tests: (kernel, padding, dilation, branches,
+# rates at start, after estimate (equal weights) -> dilation & padding, rates after expand,
+# branch weights set, then estimate -> dilation & padding).
+RF_CASES = [
+    (3, 1, 1, 2, [(1, 1), (2, 2)], (2, 2), (2, 2), [(1, 1), (3, 3)], [0.1, 0.4], (3, 3), (3, 3)),
+    (5, 2, 1, 2, [(1, 1), (2, 2)], (2, 2), (4, 4), [(1, 1), (3, 3)], [0.1, 0.4], (3, 3), (6, 6)),
+    (5, 2, 1, 3, [(1, 1), (2, 2)], (2, 2), (4, 4), [(1, 1), (2, 2), (3, 3)], [0.1, 0.3, 0.6], (3, 3),
+     (6, 6)),
+    ((1, 5), (0, 2), 1, 2, [(1, 1), (1, 2)], (1, 2), (0, 4), [(1, 1), (1, 3)], [0.2, 0.8], (1, 3),
+     (0, 6)),
+    (5, 4, (2, 2), 2, [(1, 1), (3, 3)], (2, 2), (4, 4), [(1, 1), (3, 3)], [0.8, 0.2], (1, 1), (2, 2)),
+    (5, (2, 4), (1, 2), 2, [(1, 1), (2, 3)], (2, 2), (4, 4), [(1, 1), (3, 3)], [0.1, 0.8], (3, 3),
+     (6, 6)),
+]
+
+
+def _rf_config(num_branches: int = 2) -> Dict:
+    return dict(step=0, max_step=12, search_interval=1, exp_rate=0.5, init_alphas=0.01, mmin=1, mmax=24,
+                num_branches=num_branches, skip_layer=['stem', 'layer1'])
+
+
+def _mixed_conv(op: Any, x: torch.Tensor) -> torch.Tensor:
+    """Independent: sum_i |w_i| / sum|w| * conv(x, dilation_i, size-keeping padding)."""
+    w = op.branch_weights[:len(op.dilation_rates)].abs()
+    w = w / w.sum()
+    conv, out = op.op_layer, 0
+    for i, rate in enumerate(op.dilation_rates):
+        pad = tuple(r * (k - 1) // 2 for r, k in zip(rate, conv.kernel_size))
+        y = nn.functional.conv2d(x, conv.weight, conv.bias, 1, pad, rate)
+        out = out + (y if len(op.dilation_rates) == 1 else y * w[i])
+    return out
+
+
+@pytest.mark.parametrize('rf', RF_CASES, ids=[f'case{i}' for i in range(len(RF_CASES))])
+def test_rfsearch_operator_rates(rf: tuple) -> None:
+    kernel, padding, dilation, branches, start, est, est_pad, expanded, weights, final, final_pad = rf
+    torch.manual_seed(0)
+    op = cnn.Conv2dRFSearchOp(nn.Conv2d(3, 3, kernel, padding=padding, dilation=dilation),
+                              _rf_config(branches), verbose=False)
+    x = torch.randn(1, 3, 12, 12)
+    with torch.no_grad():
+        assert op.dilation_rates == start and torch.all(op.branch_weights == 0.01)
+        torch.testing.assert_close(op(x), _mixed_conv(op, x))
+        op.estimate_rates()
+        assert (op.dilation_rates, op.op_layer.dilation, op.op_layer.padding) == ([est], est, est_pad)
+        torch.testing.assert_close(op(x), _mixed_conv(op, x))
+        op.expand_rates()
+        assert op.dilation_rates == expanded and torch.all(op.branch_weights == 0.01)
+        op.branch_weights[:len(weights)] = torch.tensor(weights)
+        torch.testing.assert_close(op(x), _mixed_conv(op, x))
+        op.estimate_rates()
+        assert (op.dilation_rates, op.op_layer.dilation, op.op_layer.padding) == ([final], final, final_pad)
+        assert op(x).shape == (1, 3, 12, 12)
+
+
+def test_rfsearch_hook_wraps_searches_and_writes(tmp_path: Path) -> None:
+    model = nn.Sequential()
+    model.add_module('stem', nn.Conv2d(3, 4, 3, padding=1))
+    model.add_module('body', nn.Sequential(nn.Conv2d(4, 4, 3, padding=1), nn.Conv2d(4, 4, 1)))
+    hook = cnn.RFSearchHook(mode='search', config=dict(search=_rf_config()), verbose=False)
+    hook.init_model(model)
+    assert isinstance(model.stem, nn.Conv2d)  # skip_layer 'stem'
+    assert isinstance(model.body[0], cnn.Conv2dRFSearchOp)
+    assert isinstance(model.body[1], nn.Conv2d)  # 1x1: nothing to search
+    runner = type('R', (), {'model': model, 'work_dir': str(tmp_path)})()
+    hook.after_train_epoch(runner)
+    written = json.loads((tmp_path / 'local_search_config_step1.json').read_text())
+    assert written['structure'] == {'body.0': [2, 2]} and written['search']['step'] == 1
+    # a fixed structure applied to a fresh model
+    fresh = nn.Sequential(nn.Conv2d(3, 4, 5, padding=2))
+    (tmp_path / 'rf.json').write_text(json.dumps({'structure': {'module.0': 3}}))
+    fixed = cnn.RFSearchHook(mode='fixed_single_branch', config=dict(search=_rf_config()),
+                             rfstructure_file=str(tmp_path / 'rf.json'), verbose=False)
+    fixed.init_model(fresh)
+    assert (fresh[0].dilation, fresh[0].padding) == ((3, 3), (6, 6))
+
+
+# ----------------------------------------------------------------------------- other behaviour
+def test_registries_map_types_as_mmcv() -> None:
+    conv_layers, upsample = cnn.CONV_LAYERS, cnn.UPSAMPLE_LAYERS
+    assert conv_layers.get('Conv') is cnn.Conv2d and conv_layers.get('Conv3d') is cnn.Conv3d
+    assert conv_layers.get('ConvWS') is cnn.ConvWS2d and conv_layers.get('ConvAWS') is cnn.ConvAWS2d
+    assert conv_layers.get('deconv') is cnn.ConvTranspose2d and upsample.get('deconv') is cnn.ConvTranspose2d
+    assert upsample.get('deconv3d') is cnn.ConvTranspose3d
+    assert conv_layers.get('Conv2dAdaptivePadding') is bricks.Conv2dAdaptivePadding
+    acts = cnn.ACTIVATION_LAYERS
+    assert acts.get('HSwish') is nn.Hardswish and acts.get('GELU') is nn.GELU
+    assert transformer.ATTENTION.get('MultiheadAttention') is transformer.MultiheadAttention
+    assert drop.DROPOUT_LAYERS.get('DropPath') is drop.DropPath
+    assert cnn.is_norm(nn.GroupNorm(2, 4)) and cnn.is_norm(nn.LayerNorm(4)) and not cnn.is_norm(nn.ReLU())
+    assert not cnn.is_norm(nn.BatchNorm2d(4), exclude=nn.BatchNorm2d)
+    with pytest.raises(TypeError):
+        cnn.is_norm(nn.BatchNorm2d(4), exclude=(1, ))
+    names = [cnn.build_plugin_layer(dict(type=t, in_channels=16, **extra), postfix=p)[0]
+             for t, extra, p in [('ContextBlock', dict(ratio=0.5), '_1'), ('NonLocal2d', {}, 2),
+                                 ('GeneralizedAttention', dict(num_heads=2), '')]]
+    assert names == ['context_block_1', 'nonlocal_block2', 'gen_attention_block']
+    assert bricks.plugin.infer_abbr(type('FancyHTTPBlock', (), {})) == 'fancy_http_block'
+    seq = cnn.build_model_from_cfg([dict(type='ReLU'), dict(type='Sigmoid')], cnn.ACTIVATION_LAYERS)
+    assert [type(m) for m in seq] == [nn.ReLU, nn.Sigmoid]
+
+
+def test_conv_aws_from_a_plain_conv_checkpoint_computes_the_plain_conv() -> None:
+    torch.manual_seed(0)
+    plain = nn.Conv2d(4, 6, 3, padding=1)
+    aws = cnn.ConvAWS2d(4, 6, 3, padding=1)
+    missing = aws.load_state_dict(plain.state_dict(), strict=False).missing_keys
+    assert missing == []  # gamma/beta are recovered, not reported
+    x = torch.randn(2, 4, 5, 5)
+    torch.testing.assert_close(aws(x), plain(x), rtol=1e-5, atol=1e-5)
+
+
+def test_drop_path_drops_whole_samples() -> None:
+    torch.manual_seed(0)
+    layer = drop.DropPath(0.5).train()
+    y = layer(torch.ones(64, 3, 2))
+    per_sample = y.view(64, -1)
+    assert all(set(row.tolist()) in ({0.0}, {2.0}) for row in per_sample)
+    assert 10 < int((per_sample[:, 0] == 0).sum()) < 54
+    assert torch.equal(layer.eval()(torch.ones(4, 3)), torch.ones(4, 3))
+
+
+def test_adaptive_padding_and_patch_embed_sizes() -> None:
+    pad = transformer.AdaptivePadding(kernel_size=16, stride=16, padding='corner')
+    assert pad(torch.rand(1, 1, 15, 17)).shape[2:] == (16, 32)
+    same = transformer.AdaptivePadding(kernel_size=3, stride=2, padding='same')
+    padded = same(torch.ones(1, 1, 4, 4))
+    assert padded.shape[2:] == (5, 5) and padded[0, 0, 0].sum() == 4 and padded[0, 0, -1].sum() == 0
+    embed = transformer.PatchEmbed(3, 8, kernel_size=7, stride=4, padding='same', input_size=(17, 23))
+    tokens, size = embed(torch.rand(1, 3, 17, 23))
+    assert size == embed.init_out_size == (5, 6) and tokens.shape == (1, 30, 8)
+
+
+def test_multihead_attention_batch_first_and_pre_norm_layer() -> None:
+    torch.manual_seed(0)
+    seq_first = transformer.MultiheadAttention(8, 2)
+    batch_first = transformer.MultiheadAttention(8, 2, batch_first=True)
+    batch_first.load_state_dict(seq_first.state_dict())
+    q, pos = torch.randn(5, 3, 8), torch.randn(5, 3, 8)
+    with torch.no_grad():
+        ref = seq_first(q, query_pos=pos)
+        torch.testing.assert_close(batch_first(q.transpose(0, 1), query_pos=pos.transpose(0, 1)),
+                                   ref.transpose(0, 1))
+        # independent: torch's attention on (q + pos) plus the identity q
+        expected = q + seq_first.attn(q + pos, q + pos, q)[0]
+        torch.testing.assert_close(ref, expected)
+    layer = transformer.BaseTransformerLayer(
+        attn_cfgs=dict(type='MultiheadAttention', embed_dims=8, num_heads=2),
+        ffn_cfgs=dict(type='FFN', feedforward_channels=16),
+        operation_order=('norm', 'self_attn', 'norm', 'cross_attn', 'norm', 'ffn')).eval()
+    assert layer.pre_norm and layer.ffns[0].embed_dims == 8
+    key = torch.randn(4, 3, 8)
+    with torch.no_grad():
+        got = layer(q, key, key)
+        a, b = layer.attentions
+        x = a(layer.norms[0](q), identity=q)
+        x = b(layer.norms[1](x), key, key, identity=x)
+        x = layer.ffns[0](layer.norms[2](x), x)
+        torch.testing.assert_close(got, x)
+
+
+@pytest.mark.parametrize('cls,shape', [('NonLocal1d', (2, 8, 6)), ('NonLocal3d', (2, 8, 2, 4, 4))])
+@pytest.mark.parametrize('mode', ['gaussian', 'embedded_gaussian', 'dot_product', 'concatenation'])
+def test_non_local_1d_3d_shapes(cls: str, shape: tuple, mode: str) -> None:
+    block = getattr(cnn, cls)(8, sub_sample=True, mode=mode)
+    x = torch.randn(*shape)
+    assert torch.equal(block(x), x)  # conv_out starts at zero: the block is the identity
