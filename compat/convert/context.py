@@ -24,8 +24,8 @@ class Options:
         epoch_length: iterations per epoch (L), when the user knows it.
         fragment: convert a partial config (a ``_base_`` file): rules that need a missing section
             (usually the runner) emit nothing instead of failing.
-        measure_budget: largest run (in iterations) traced automatically to measure schedule
-            bounds; bigger runs fall back to the rule's static bound (``--verify`` ignores it).
+        measure_budget: largest run (in iterations) traced to double-check a schedule the rules
+            call exact; a non-exact schedule is always measured, whatever its length.
     """
 
     def __init__(self, epoch_length: Optional[int] = None, fragment: bool = False,

@@ -21,7 +21,8 @@ class Entry:
         param: ``'lr'``/``'momentum'`` for schedule keys whose bound comes from measurement.
     """
 
-    __slots__ = ('key', 'status', 'to', 'bound', 'reason', 'param')
+    __slots__ = ('key', 'status', 'to', 'bound', 'reason', 'param', 'groups', 'measured',
+                 'at_default', 'bound_note')
 
     def __init__(self, key: str, status: str, to: Optional[str] = None, reason: str = '',
                  bound: Optional[float] = None, param: Optional[str] = None) -> None:
@@ -29,17 +30,62 @@ class Entry:
             raise ValueError(f'unknown status {status!r}')
         self.key, self.status, self.to, self.reason = key, status, to, reason
         self.bound, self.param = bound, param
+        self.groups: Optional[Dict[str, List[float]]] = None  # per-group bounds, lr and momentum
+        self.measured = ''           # how the bound was measured (epoch lengths)
+        self.at_default: Optional[float] = None  # the bound at the default epoch length alone
+        self.bound_note = ''         # why there is no numeric bound
+
+    def set_bound(self, bound: float, groups: Dict[str, List[float]], measured: str,
+                  default: Any = None) -> None:
+        """A measured bound: ``bound`` for this entry's parameter, ``groups`` per param group."""
+        self.bound = bound
+        self.groups = {p: list(v) for p, v in groups.items()}
+        self.measured = measured
+        self.reason += f'; {measured}' if self.reason else measured
+        if default is not None and self.param is not None:
+            self.at_default = default.max_rel(self.param)
+
+    @property
+    def needs_bound(self) -> bool:
+        return self.status in (APPROXIMATE, DROPPED)
+
+    def why_no_bound(self) -> str:
+        """The reason a non-exact entry has no numeric bound ('' when it has one)."""
+        if not self.needs_bound or self.bound is not None:
+            return ''
+        if self.bound_note:
+            return self.bound_note
+        if self.param is None:
+            return 'no numeric meaning: not an lr/momentum value'
+        return 'not measured'
 
     def to_dict(self) -> Dict[str, Any]:
-        """The JSON record (``bound`` is only non-null for approximate entries)."""
-        bound = self.bound if self.status == APPROXIMATE else None
-        if bound is not None and not math.isfinite(bound):
-            bound = None  # JSON has no inf; the reason says "unbounded"
-        return {'key': self.key, 'status': self.status, 'to': self.to, 'bound': bound,
-                'reason': self.reason}
+        """The JSON record; ``bound`` (with ``groups`` and ``measured``) on approximate/dropped
+        schedule entries, ``bound_note`` saying why on the other non-exact ones."""
+        bound = self.bound if self.needs_bound else None
+        out: Dict[str, Any] = {'key': self.key, 'status': self.status, 'to': self.to,
+                               'bound': _json_float(bound), 'reason': self.reason}
+        if bound is not None:
+            if self.groups is not None:
+                out['groups'] = {p: [_json_float(v) for v in vs] for p, vs in self.groups.items()}
+            if self.measured:
+                out['measured'] = self.measured
+            if self.at_default is not None:
+                out['at_default_length'] = _json_float(self.at_default)
+        elif self.needs_bound:
+            out['bound_note'] = self.why_no_bound()
+        return out
 
     def __repr__(self) -> str:
         return f'Entry({self.key!r}, {self.status!r}, to={self.to!r}, bound={self.bound!r})'
+
+
+def _json_float(value: Optional[float]) -> Any:
+    """JSON has no infinity: an unbounded difference (a v1 value of 0 against a non-zero v2
+    value) is written as the string 'inf'."""
+    if value is not None and not math.isfinite(value):
+        return 'inf'
+    return value
 
 
 def counts(entries: Iterable[Entry]) -> Dict[str, int]:
@@ -61,7 +107,7 @@ def is_strict_clean(entries: Iterable[Entry]) -> bool:
 
 
 def _fmt_bound(e: Entry) -> str:
-    if e.status != APPROXIMATE:
+    if not e.needs_bound:
         return '-'
     if e.bound is None:
         return 'n/a'

@@ -1,0 +1,287 @@
+"""Fast per-group difference between a v1 schedule and its v2 conversion, over the whole run.
+
+The same computation as ``trace_diff(v1_trace(...), v2_trace(...))`` (the shared schedule functions:
+the v1 policies, warmup functions and V1Schedule on one side, the v2 specs and ``scheduler_step``
+bookkeeping on the other), done in one pass without building the traces, and skipping spans where
+provably neither side changes a value: inside an epoch, once v1 only updates per epoch (past its
+warmup) and no iteration-based v2 scheduler is active. Those iterations repeat the values of the
+iteration before them, so the maximum over the run is unchanged. This keeps a 300-epoch run at
+1,000 iterations per epoch (the report's default length) at a few milliseconds.
+
+``tests/test_convert_bounds.py`` checks it against the traced difference on every golden case.
+"""
+import math
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from legacy_runner.schedules import (
+    CosineAnnealingLrPolicy,
+    CosineAnnealingSchedule,
+    OneCycleMomentumPolicy,
+    PolyLrPolicy,
+    PolySchedule,
+    ReduceOnPlateauSchedule,
+)
+from legacy_runner.schedules.v1 import _runner_lengths, build_v1_schedule
+from legacy_runner.schedules.v2 import build_v2_schedules, loop_lengths
+
+PARAMS = ('lr', 'momentum')
+
+
+class GroupDiff:
+    """Largest relative difference of each param group, per parameter, and where it happens.
+
+    ``rel[param][group]`` is ``max |v1 - v2| / |v1|`` over the run (v1 is the reference; a v1 value
+    of 0 with a different v2 value counts as infinite); ``where[param][group]`` its iteration.
+    """
+
+    def __init__(self, n_groups: int) -> None:
+        self.rel: Dict[str, List[float]] = {p: [0.0] * n_groups for p in PARAMS}
+        self.where: Dict[str, List[Optional[int]]] = {p: [None] * n_groups for p in PARAMS}
+        self.iterations = 0  # iterations of the run (skipped ones included)
+        self.evaluated = 0   # iterations actually evaluated
+        self.tail_from: Optional[int] = None  # iteration after which the difference provably shrinks
+
+    def max_rel(self, param: str) -> float:
+        return max(self.rel[param], default=0.0)
+
+    def merge(self, other: 'GroupDiff') -> None:
+        """Keep the larger value of every (param, group)."""
+        for p in PARAMS:
+            for g, value in enumerate(other.rel[p]):
+                if value > self.rel[p][g]:
+                    self.rel[p][g], self.where[p][g] = value, other.where[p][g]
+        self.iterations += other.iterations
+        self.evaluated += other.evaluated
+
+    def worst(self, param: str) -> Tuple[float, Optional[int], Optional[int]]:
+        """``(max rel, iteration, group)`` of ``param`` over all groups."""
+        values = self.rel[param]
+        if not values:
+            return 0.0, None, None
+        g = max(range(len(values)), key=values.__getitem__)
+        return values[g], self.where[param][g], g
+
+
+def _v1_setup(lr_cfg: Any, mom_cfg: Any, iter_runner: bool, max_iters: int, base_lrs: Sequence[float],
+              base_momenta: Optional[Sequence[float]], optimizer_name: str) -> Tuple[list, list, dict]:
+    """``before_run`` of the v1 updater hooks, as ``v1_trace`` does it."""
+    n = len(base_lrs)
+    values = {'lr': [float(v) for v in base_lrs],
+              'momentum': [float(v) for v in base_momenta] if base_momenta is not None else [0.0] * n}
+    schedules = []
+    if lr_cfg is not None:
+        lr_cfg = dict(lr_cfg)
+        if iter_runner:
+            lr_cfg.setdefault('by_epoch', False)
+        schedules.append(build_v1_schedule(lr_cfg, 'lr'))
+    if mom_cfg is not None:
+        schedules.append(build_v1_schedule(dict(mom_cfg), 'momentum'))
+    bases = []
+    for sched in schedules:
+        if sched.param == 'momentum' and base_momenta is None:
+            if isinstance(sched.policy, OneCycleMomentumPolicy):
+                raise ValueError('optimizer must support momentum with option enabled')
+            raise KeyError('betas')
+        sched.policy.check_run(max_iters)
+        group_bases = sched.policy.bases_from(values[sched.param], optimizer_name)
+        start = sched.policy.run_start_values(group_bases)
+        if start is not None:
+            values[sched.param] = list(start)
+        bases.append(group_bases)
+    return schedules, bases, values
+
+
+class _Track:
+    __slots__ = ('spec', 'bases', 'param', 'g', 'last', 'by_epoch', 'begin', 'end')
+
+    def __init__(self, spec: Any, bases: List[float]) -> None:
+        self.spec, self.bases, self.param = spec, bases, spec.param
+        self.g, self.last = -1, -1
+        self.by_epoch, self.begin, self.end = spec.by_epoch, spec.begin, spec.end
+
+    def step(self, values: Dict[str, List[float]]) -> None:
+        # scheduler_step of the shared module, inlined: only the active range changes values
+        self.g += 1
+        if self.begin <= self.g < self.end:
+            self.last += 1
+            t, value, cur = self.last, self.spec.value, values[self.param]
+            values[self.param] = [value(t, v, b, i) for i, (v, b) in enumerate(zip(cur, self.bases))]
+
+
+def _v2_setup(param_scheduler: Any, train_cfg: Dict[str, Any], epoch_length: int,
+              base_lrs: Sequence[float], base_momenta: Optional[Sequence[float]]) -> Tuple[list, dict, bool]:
+    """Scheduler construction, as ``v2_trace`` does it; ``(tracks, values, has_plateau)``."""
+    specs = build_v2_schedules(param_scheduler, train_cfg, epoch_length)
+    n = len(base_lrs)
+    values = {'lr': [float(v) for v in base_lrs],
+              'momentum': [float(v) for v in base_momenta] if base_momenta is not None else [0.0] * n}
+    initial: Dict[str, List[float]] = {}
+    tracks, plateau = [], False
+    for spec in specs:
+        p = spec.param
+        if p == 'momentum' and base_momenta is None:
+            raise ValueError('optimizer must support momentum when using momentum scheduler')
+        if p not in values:
+            raise ValueError(f'cannot trace param {p!r}; only lr and momentum are tracked')
+        if isinstance(spec, ReduceOnPlateauSchedule):
+            plateau = True  # never changes a value without metrics: not tracked
+            continue
+        init = spec.group_init(n)
+        if init is not None:
+            initial[p] = [g[f'initial_{p}'] for g in init]
+        initial.setdefault(p, list(values[p]))
+        track = _Track(spec, list(initial[p]))
+        track.step(values)  # the constructor's step()
+        tracks.append(track)
+    return tracks, values, plateau
+
+
+def _floors(policy: Any, spec: Any, v1_bases: Sequence[float], v2_bases: Sequence[float]) -> Optional[list]:
+    """Per-group floor when the v1 policy and the v2 spec anneal along the same curve to the same
+    floor, over the whole run from iteration 0 (None otherwise)."""
+    if isinstance(policy, PolyLrPolicy) and type(spec) is PolySchedule:
+        if spec.power != policy.power or spec.power <= 0 or spec.eta_min != policy.min_lr:
+            return None
+        return [policy.min_lr] * len(v1_bases)
+    if isinstance(policy, CosineAnnealingLrPolicy) and type(spec) is CosineAnnealingSchedule:
+        out = []
+        for b1, b2 in zip(v1_bases, v2_bases):
+            m1 = policy.min_lr if policy.min_lr_ratio is None else b1 * policy.min_lr_ratio
+            m2 = spec.eta_min if spec.eta_min_ratio is None else b2 * spec.eta_min_ratio
+            if m1 != m2:
+                return None
+            out.append(m1)
+        return out
+    return None
+
+
+def _steady_tail(it: int, scheds: list, w_iters: list, v1_bases: list, v1: dict, tracks: list,
+                 params: Sequence[str], max_iters: int) -> bool:
+    """True when no later iteration can show a larger relative difference than iteration ``it``.
+
+    From ``it`` on, each changing parameter is driven on both sides by the same per-iteration
+    annealing (poly or cosine to a floor m >= 0, v1 past its warmup, one v2 scheduler left, started
+    at 0 and spanning the run). Both then follow x_t = (x_{t-1} - m) * r_t + m with the same r_t,
+    so the difference e_t = e_it * (a_t - m) / (a_it - m); the relative difference
+    e_t / a_t = (e_it / (a_it - m)) * (1 - m / a_t) cannot grow while a_t decreases towards m.
+    """
+    for k, s in enumerate(scheds):
+        if s.warmup is not None and (w_iters[k] is None or it < w_iters[k]):
+            return False
+    for p in params:
+        mine = [k for k, s in enumerate(scheds) if s.param == p]
+        live = [t for t in tracks if t.param == p and t.end > t.g + 1]
+        if len(mine) != 1 or len(live) != 1:
+            return False
+        k, t = mine[0], live[0]
+        s, spec = scheds[k], t.spec
+        if s.by_epoch or t.by_epoch or t.begin != 0 or t.last != t.g or t.g != it:
+            return False
+        horizon = spec.T_max if type(spec) is CosineAnnealingSchedule else spec.total_iters
+        if horizon != max_iters:
+            return False
+        floors = _floors(s.policy, spec, v1_bases[k], t.bases)
+        if floors is None:
+            return False
+        for b, m, a in zip(v1_bases[k], floors, v1[p]):
+            if m < 0 or b < m or not a > m:
+                return False
+    return True
+
+
+def group_diff(lr_cfg: Any, mom_cfg: Any, runner: Dict[str, Any], epoch_length: int,
+               base_lrs: Sequence[float], base_momenta: Optional[Sequence[float]], optimizer_name: str,
+               param_scheduler: Any, train_cfg: Dict[str, Any],
+               v2_momenta: Optional[Sequence[float]]) -> GroupDiff:
+    """Per-group max relative lr/momentum difference of v1 (reference) vs v2 over the whole run."""
+    L = epoch_length
+    iter_runner, max_iters, max_epochs = _runner_lengths(dict(runner), L)
+    scheds, v1_bases, v1 = _v1_setup(lr_cfg, mom_cfg, iter_runner, max_iters, base_lrs, base_momenta,
+                                     optimizer_name)
+    tracks, v2, _ = _v2_setup(param_scheduler, train_cfg, L, base_lrs, v2_momenta)
+    epoch_loop, _, v2_iters = loop_lengths(train_cfg, L)
+    if v2_iters != max_iters:
+        raise ValueError(f'traces differ in length: {max_iters} vs {v2_iters}')
+    iter_tracks = [t for t in tracks if not t.by_epoch]
+    epoch_tracks = [t for t in tracks if t.by_epoch]
+    regular: List[list] = [[] for _ in scheds]
+    w_iters = [s.warmup_iters_for(None) for s in scheds]
+    out = GroupDiff(len(base_lrs))
+    rel, where = out.rel, out.where
+    # params that some scheduler changes; the others are compared once (they stay constant)
+    moving = {s.param for s in scheds} | {t.param for t in tracks}
+    tail_ok = moving <= {'lr'}
+    next_check = 0
+    moving_params = [p for p in PARAMS if p in moving]
+    v1_iter = [(k, s, s.policy.value, v1_bases[k]) for k, s in enumerate(scheds) if not s.by_epoch]
+    v1_epoch = [(k, s) for k, s in enumerate(scheds) if s.by_epoch]
+    step_epoch_runner = not iter_runner
+    it = 0
+    while it < max_iters:
+        # ---- v1: what the hooks leave in the groups at before_train_iter (v1_trace's loop body)
+        if iter_runner:
+            epoch = 0 if it == 0 else (it - 1) // L
+        else:
+            epoch, inner = divmod(it, L)
+            if inner == 0:
+                for k, s in enumerate(scheds):
+                    if w_iters[k] is None:
+                        w_iters[k] = s.warmup_iters_for(L)
+                    if s.by_epoch:
+                        regular[k] = s.regular(v1_bases[k], it, epoch, max_iters, max_epochs)
+                        v1[s.param] = list(regular[k])
+        for k, s, value, bases in v1_iter:
+            progress, total = (epoch, max_epochs) if s.by_epoch else (it, max_iters)
+            reg = [value(b, progress, total) for b in bases]
+            regular[k] = reg
+            w = w_iters[k]
+            v1[s.param] = reg if s.warmup is None or it >= w else s.warmup_values(it, w, reg)
+        for k, s in v1_epoch:
+            w = w_iters[k]
+            if s.warmup is not None and it <= w and regular[k]:
+                v1[s.param] = list(regular[k]) if it == w else s.warmup_values(it, w, regular[k])
+        # ---- compare with the v2 values at before_train_iter
+        for p in (moving_params if it else PARAMS):
+            r_p, w_p = rel[p], where[p]
+            for g, (a, b) in enumerate(zip(v1[p], v2[p])):
+                if a != b:
+                    d = abs(a - b) / abs(a) if a != 0 else math.inf
+                    if d > r_p[g]:
+                        r_p[g], w_p[g] = d, it
+        out.evaluated += 1
+        if tail_ok and it >= next_check and v1_iter:
+            if _steady_tail(it, scheds, w_iters, v1_bases, v1, tracks, moving_params, max_iters):
+                out.tail_from = it
+                break
+            next_check = it + 1 + it // 16  # checked ever more rarely: a few % of the loop at most
+        # ---- v2: ParamSchedulerHook after_train_iter / after_train_epoch
+        for t in iter_tracks:
+            t.g += 1
+            if t.begin <= t.g < t.end:
+                t.last += 1
+                value, cur, tl = t.spec.value, v2[t.param], t.last
+                v2[t.param] = [value(tl, v, b, i) for i, (v, b) in enumerate(zip(cur, t.bases))]
+        if epoch_loop and (it + 1) % L == 0:
+            for t in epoch_tracks:
+                t.step(v2)
+        # ---- skip iterations where neither side can change a value
+        nxt = it + 1
+        if not v1_iter:
+            boundary = ((it // L) + 1) * L if (epoch_loop or step_epoch_runner) else max_iters
+            boundary = min(boundary, max_iters)
+            quiet_v1 = all(s.warmup is None or not regular[k]
+                           or (w_iters[k] is not None and it + 1 > w_iters[k]) for k, s in v1_epoch)
+            if quiet_v1:
+                stop = boundary
+                for t in iter_tracks:
+                    first = max(t.begin, it + 2)
+                    if first < min(t.end, boundary):
+                        stop = min(stop, first)
+                skip = stop - it - 2
+                if skip > 0:
+                    for t in iter_tracks:
+                        t.g += skip  # inactive steps only advance the global step
+                    nxt = stop - 1
+        it = nxt
+    out.iterations = max_iters
+    return out
