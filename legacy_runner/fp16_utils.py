@@ -129,7 +129,8 @@ def patch_forward_method(func: Callable, src_type: torch.dtype, dst_type: torch.
     """Wrap ``func`` so its tensor inputs are cast src_type -> dst_type (and the output back)."""
 
     def new_forward(*args: Any, **kwargs: Any) -> Any:
-        output = func(*cast_tensor_type(args, src_type, dst_type), **cast_tensor_type(kwargs, src_type, dst_type))
+        output = func(*cast_tensor_type(args, src_type, dst_type),
+                      **cast_tensor_type(kwargs, src_type, dst_type))
         if convert_output:
             output = cast_tensor_type(output, dst_type, src_type)
         return output

@@ -10,6 +10,7 @@ import torch
 import torch.nn as nn
 from golden_model import GoldenNet
 
+import legacy_runner
 import legacy_runner.checkpoint as ckpt_mod
 from legacy_runner.checkpoint import (
     CheckpointLoader,
@@ -73,10 +74,13 @@ def test_saved_file_matches_golden_layout(tmp_path):
     ours = torch.load(tmp_path / 'epoch_3.pth', weights_only=False)
     golden = _golden()
     assert list(ours) == list(golden)
+    # our one addition says who wrote the file; mmcv's key holds the version the shim reports
+    assert ours['meta'].pop('legacy_runner_version') == legacy_runner.__version__
+    assert (ours['meta']['mmcv_version'], golden['meta']['mmcv_version']) == ('1.7.0', '1.7.2')
     assert list(ours['meta']) == list(golden['meta'])
     assert _structure(ours['meta']) == _structure(golden['meta'])
-    assert ({k: v for k, v in ours['meta'].items() if k != 'time'}
-            == {k: v for k, v in golden['meta'].items() if k != 'time'})
+    assert ({k: v for k, v in ours['meta'].items() if k not in ('time', 'mmcv_version')}
+            == {k: v for k, v in golden['meta'].items() if k not in ('time', 'mmcv_version')})
     assert _structure(ours['optimizer']) == _structure(golden['optimizer'])
     assert list(ours['state_dict']) == list(golden['state_dict'])
     assert ours['state_dict']._metadata == golden['state_dict']._metadata
@@ -96,8 +100,10 @@ def test_round_trip_meta_classes_and_optimizer_dict(tmp_path):
     save_checkpoint(model, path, optimizer=opts, meta=meta)
     assert meta == dict(note=1)
     ckpt = torch.load(path, weights_only=True)
-    assert list(ckpt['meta']) == ['note', 'mmcv_version', 'time', 'CLASSES']
-    assert ckpt['meta']['mmcv_version'] == '1.7.2' and ckpt['meta']['CLASSES'] == ('cat', 'dog')
+    assert list(ckpt['meta']) == ['note', 'mmcv_version', 'time', 'legacy_runner_version', 'CLASSES']
+    # mmcv's key holds the version the shim reports; ours says that legacy_runner wrote the file
+    assert ckpt['meta']['mmcv_version'] == '1.7.0' and ckpt['meta']['CLASSES'] == ('cat', 'dog')
+    assert ckpt['meta']['legacy_runner_version'] == legacy_runner.__version__
     assert set(ckpt['optimizer']) == {'a', 'b'} and ckpt['optimizer']['b']['param_groups'][0]['lr'] == 0.01
     other = Model()
     returned = load_checkpoint(other, path, map_location='cpu', logger=LOGGER)
@@ -268,7 +274,7 @@ def test_http_loader_caches_download(tmp_path, monkeypatch):
     url = 'https://example.com/models/net.pth'
     for _ in range(2):
         ckpt = _load_checkpoint(url, logger='silent')
-        assert ckpt['meta']['mmcv_version'] == '1.7.2'
+        assert ckpt['meta']['mmcv_version'] == '1.7.0'
     assert downloads == [url]  # the second call used the cache
     assert osp.isfile(tmp_path / 'hub' / 'checkpoints' / 'net.pth')
     assert ckpt_mod.load_from_http.__name__ == 'load_from_http'

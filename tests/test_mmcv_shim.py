@@ -8,6 +8,7 @@ The codebase (tests/old_codebase.py) is run three ways: its own train script thr
 import os
 import os.path as osp
 import shutil
+import site
 import subprocess
 import sys
 import sysconfig
@@ -38,7 +39,7 @@ def _run(cmd: List[str], cwd: str, **env: str) -> subprocess.CompletedProcess:
 def _assert_trained(work_dir: str) -> None:
     records = oc.read_hook_records(work_dir)
     run = [r for r in records if r['event'] == 'run']
-    assert len(run) == 1 and run[0]['mmcv_version'] == '1.7.2'
+    assert len(run) == 1 and run[0]['mmcv_version'] == '1.7.0'
     assert osp.abspath(run[0]['mmcv_file']).startswith(SHIM_ROOT), run[0]
     assert [r['iter'] for r in records if r['event'] == 'iter'] == oc.expected_record_iters() == [3, 6]
     assert [r['epoch'] for r in records if r['event'] == 'iter'] == [0, 1]
@@ -61,16 +62,32 @@ def test_exec_runs_old_train_script(codebase: oc.OldCodebase) -> None:
     _assert_trained(work_dir)
 
 
+def _parent_site_dirs() -> List[str]:
+    """This interpreter's site directories, in sys.path order (venv, conda, system or user site)."""
+    candidates = set(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        candidates.add(site.getusersitepackages())
+    candidates.update(sysconfig.get_paths()[k] for k in ('purelib', 'platlib'))
+    real = {osp.realpath(c) for c in candidates}
+    return list(dict.fromkeys(p for p in sys.path if p and osp.isdir(p) and osp.realpath(p) in real))
+
+
 def _venv_with_shim_pth(tmp_dir: str) -> str:
-    """A venv on top of this interpreter's site-packages, with the .pth that setup.py installs."""
+    """A venv that sees this interpreter's packages, with the .pth that setup.py installs.
+
+    ``--system-site-packages`` is not enough: when this interpreter is itself a venv, the "system"
+    packages would be its base interpreter's (no torch there). A start-up .pth that sorts before
+    the shim's adds this interpreter's own site directories with ``site.addsitedir`` instead.
+    """
     venv_dir = osp.join(tmp_dir, 'venv')
-    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', '--system-site-packages', venv_dir],
-                   check=True, timeout=120)
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', venv_dir], check=True, timeout=120)
     bindir = 'Scripts' if os.name == 'nt' else 'bin'
     python = osp.join(venv_dir, bindir, 'python')
     purelib = subprocess.run([python, '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
                              capture_output=True, text=True, check=True).stdout.strip()
     assert purelib != sysconfig.get_paths()['purelib']
+    with open(osp.join(purelib, '_parent_site.pth'), 'w') as f:
+        f.write(f'import site; list(map(site.addsitedir, {_parent_site_dirs()!r}))\n')
     shutil.copy(osp.join(oc.REPO, 'compat', 'legacy_runner_shim.pth'), purelib)
     return python
 

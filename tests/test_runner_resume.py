@@ -43,7 +43,8 @@ def test_epoch_runner_save_checkpoint(tmp_path):
     r.save_checkpoint(str(tmp_path), meta=user_meta)
     assert user_meta == dict(note='n', epoch=99)  # not mutated (mmcv would update it)
     ckpt = torch.load(tmp_path / 'epoch_3.pth', weights_only=True)
-    assert list(ckpt['meta']) == ['note', 'epoch', 'exp_name', 'hook_msgs', 'iter', 'mmcv_version', 'time']
+    assert list(ckpt['meta']) == ['note', 'epoch', 'exp_name', 'hook_msgs', 'iter', 'mmcv_version', 'time',
+                                  'legacy_runner_version']
     assert ckpt['meta']['epoch'] == 3 and ckpt['meta']['iter'] == 12
     assert os.readlink(tmp_path / 'latest.pth') == 'epoch_3.pth'
     r.save_checkpoint(str(tmp_path), 'ep{}.pth', False, None, False)  # positional order

@@ -1,10 +1,23 @@
 """``mmcv.device.npu``: Huawei Ascend NPU wrappers (need torch_npu)."""
+import sys
 from typing import Any, List, Tuple
 
 from ...parallel import MMDataParallel, MMDistributedDataParallel
 from ...utils.device_type import IS_NPU_AVAILABLE
 from ..scatter_gather import scatter_kwargs
 from ..utils import require_device
+
+
+def _check_balance(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+# As mmcv does on import: NPUs have no multi_processor_count, so DataParallel's GPU balance check
+# (a warning only) is switched off in the loaded torch modules (mmcv's own modules define none).
+# `m` stays, as in mmcv.
+for m in list(sys.modules):
+    if m.startswith('torch') and getattr(sys.modules[m], '_check_balance', None) is not None:
+        sys.modules[m]._check_balance = _check_balance  # type: ignore[attr-defined]
 
 
 class NPUDataParallel(MMDataParallel):
