@@ -1,5 +1,5 @@
 """Colour-space conversions with mmcv 1.x semantics (OpenCV at first call; YCbCr in numpy)."""
-from typing import Callable, Union
+from typing import Any, Callable, Union  # noqa: F401  (Union: mmcv.image.colorspace has it)
 
 import numpy as np
 
@@ -67,7 +67,7 @@ def _convert_input_type_range(img: np.ndarray) -> np.ndarray:
     return img
 
 
-def _convert_output_type_range(img: np.ndarray, dst_type: Union[np.uint8, np.float32]) -> np.ndarray:
+def _convert_output_type_range(img: np.ndarray, dst_type: Any) -> np.ndarray:
     """A [0, 255] float result back to ``dst_type``: rounded uint8, or float32 in [0, 1]."""
     if dst_type not in (np.uint8, np.float32):
         raise TypeError(f'The dst_type should be np.float32 or np.uint8, but got {dst_type}')

@@ -60,10 +60,9 @@ def __getattr__(name: str) -> Any:
 
 def _scale_size(size: Tuple[int, int], scale: Union[float, int, tuple]) -> Tuple[int, int]:
     """(w, h) times ``scale`` (a number or a (w, h) pair of factors), rounded half up."""
-    if isinstance(scale, (float, int)):
-        scale = (scale, scale)
+    scales = (scale, scale) if isinstance(scale, (float, int)) else scale
     w, h = size
-    return int(w * float(scale[0]) + 0.5), int(h * float(scale[1]) + 0.5)
+    return int(w * float(scales[0]) + 0.5), int(h * float(scales[1]) + 0.5)
 
 
 def imresize(img: np.ndarray,
@@ -201,7 +200,7 @@ def imrescale(img: np.ndarray,
               scale: Union[float, Tuple[int, int]],
               return_scale: bool = False,
               interpolation: str = 'bilinear',
-              backend: Optional[str] = None) -> Union[np.ndarray, Tuple[np.ndarray, float]]:
+              backend: Optional[str] = None) -> Any:
     """Resize keeping the aspect ratio (``scale`` as in :func:`rescale_size`).
 
     Returns:
@@ -340,6 +339,7 @@ def imcrop(img: np.ndarray,
             patch = img[y1:y2 + 1, x1:x2 + 1, ...]
         else:
             _x1, _y1, _x2, _y2 = tuple(scaled_bboxes[i, :])
+            patch_shape: tuple
             if chn == 1:
                 patch_shape = (_y2 - _y1 + 1, _x2 - _x1 + 1)
             else:
@@ -406,8 +406,8 @@ def impad(img: np.ndarray,
         'reflect': cv2_border_modes['reflect_101'],
         'symmetric': cv2_border_modes['reflect'],
     }
-    return cv2.copyMakeBorder(
-        img, padding[1], padding[3], padding[0], padding[2], border_type[padding_mode], value=pad_val)
+    top, bottom, left, right = padding[1], padding[3], padding[0], padding[2]  # type: ignore[index]
+    return cv2.copyMakeBorder(img, top, bottom, left, right, border_type[padding_mode], value=pad_val)
 
 
 def impad_to_multiple(img: np.ndarray, divisor: int, pad_val: Union[float, List] = 0) -> np.ndarray:
@@ -457,6 +457,7 @@ def cutout(img: np.ndarray,
     y2 = min(img_h, y1 + cut_h)
     x2 = min(img_w, x1 + cut_w)
 
+    patch_shape: tuple
     if img.ndim == 2:
         patch_shape = (y2 - y1, x2 - x1)
     else:
@@ -471,9 +472,9 @@ def cutout(img: np.ndarray,
 def _get_shear_matrix(magnitude: Union[int, float], direction: str = 'horizontal') -> np.ndarray:
     """The 2x3 float32 affine matrix of a shear by ``magnitude``."""
     if direction == 'horizontal':
-        return np.float32([[1, magnitude, 0], [0, 1, 0]])
+        return np.array([[1, magnitude, 0], [0, 1, 0]], dtype=np.float32)
     if direction == 'vertical':
-        return np.float32([[1, 0, 0], [magnitude, 1, 0]])
+        return np.array([[1, 0, 0], [magnitude, 1, 0]], dtype=np.float32)
     raise ValueError(f'Invalid direction: {direction}')
 
 
@@ -524,9 +525,9 @@ def imshear(img: np.ndarray,
 def _get_translate_matrix(offset: Union[int, float], direction: str = 'horizontal') -> np.ndarray:
     """The 2x3 float32 affine matrix of a translation by ``offset`` pixels."""
     if direction == 'horizontal':
-        return np.float32([[1, 0, offset], [0, 1, 0]])
+        return np.array([[1, 0, offset], [0, 1, 0]], dtype=np.float32)
     if direction == 'vertical':
-        return np.float32([[1, 0, 0], [0, 1, offset]])
+        return np.array([[1, 0, 0], [0, 1, offset]], dtype=np.float32)
     raise ValueError(f'Invalid direction: {direction}')
 
 

@@ -77,7 +77,7 @@ def use_backend(backend: str) -> None:
     imread_backend = backend
 
 
-def _jpegflag(flag: str = 'color', channel_order: str = 'bgr') -> Any:
+def _jpegflag(flag: Union[str, int] = 'color', channel_order: str = 'bgr') -> Any:
     turbojpeg = _deps.load('turbojpeg', "imfrombytes(backend='turbojpeg')")
     channel_order = channel_order.lower()
     if channel_order not in ['rgb', 'bgr']:
@@ -89,7 +89,7 @@ def _jpegflag(flag: str = 'color', channel_order: str = 'bgr') -> Any:
     raise ValueError('flag must be "color" or "grayscale"')
 
 
-def _pillow2array(img: Any, flag: str = 'color', channel_order: str = 'bgr') -> np.ndarray:
+def _pillow2array(img: Any, flag: Union[str, int] = 'color', channel_order: str = 'bgr') -> np.ndarray:
     """A PIL image as an array with mmcv's flag and channel-order rules.
 
     Args:
@@ -145,7 +145,7 @@ def _check_backend(backend: Optional[str]) -> str:
 
 
 def imread(img_or_path: Union[np.ndarray, str, Path],
-           flag: str = 'color',
+           flag: Union[str, int] = 'color',
            channel_order: str = 'bgr',
            backend: Optional[str] = None,
            file_client_args: Optional[dict] = None) -> np.ndarray:
@@ -175,7 +175,7 @@ def imread(img_or_path: Union[np.ndarray, str, Path],
 
 
 def imfrombytes(content: bytes,
-                flag: str = 'color',
+                flag: Union[str, int] = 'color',
                 channel_order: str = 'bgr',
                 backend: Optional[str] = None) -> np.ndarray:
     """Decode an image from encoded bytes.
@@ -207,10 +207,10 @@ def imfrombytes(content: bytes,
             return tifffile.imread(buff)
     cv2 = _deps.cv2('imfrombytes()')
     img_np = np.frombuffer(content, np.uint8)
-    flag = imread_flags[flag] if is_str(flag) else flag
-    img = cv2.imdecode(img_np, flag)
+    cv2_flag = imread_flags[flag] if isinstance(flag, str) else flag
+    img = cv2.imdecode(img_np, cv2_flag)
     # Only the plain 'color' flag honours channel_order='rgb' (mmcv behaves the same).
-    if flag == IMREAD_COLOR and channel_order == 'rgb':
+    if cv2_flag == IMREAD_COLOR and channel_order == 'rgb':
         cv2.cvtColor(img, cv2.COLOR_BGR2RGB, img)
     return img
 

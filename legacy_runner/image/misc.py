@@ -49,11 +49,11 @@ def tensor2imgs(tensor: Any,
     assert (channels == len(mean) == len(std) == 3) or \
         (channels == len(mean) == len(std) == 1 and not to_rgb)
     num_imgs = tensor.size(0)
-    mean = np.array(mean, dtype=np.float32)
-    std = np.array(std, dtype=np.float32)
+    mean_arr = np.array(mean, dtype=np.float32)
+    std_arr = np.array(std, dtype=np.float32)
     imgs = []
     for img_id in range(num_imgs):
         img = tensor[img_id, ...].cpu().numpy().transpose(1, 2, 0)
-        img = imdenormalize(img, mean, std, to_bgr=to_rgb).astype(np.uint8)
+        img = imdenormalize(img, mean_arr, std_arr, to_bgr=to_rgb).astype(np.uint8)
         imgs.append(np.ascontiguousarray(img))
     return imgs

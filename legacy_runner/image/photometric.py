@@ -1,7 +1,7 @@
 """Photometric image transforms with mmcv 1.x semantics: normalisation, colour/brightness/contrast/
 sharpness/hue adjustment, equalisation, solarize/posterize, LUT and CLAHE."""
 import warnings
-from typing import Optional
+from typing import Optional, Union
 
 import numpy as np
 
@@ -23,11 +23,11 @@ def imnormalize_(img: np.ndarray, mean: np.ndarray, std: np.ndarray, to_rgb: boo
     """In-place :func:`imnormalize` of a float image (uint8 is refused: cv2 cannot do it in place)."""
     assert img.dtype != np.uint8
     cv2 = _deps.cv2('imnormalize_()')
-    mean = np.float64(mean.reshape(1, -1))
+    mean64 = np.float64(mean.reshape(1, -1))
     stdinv = 1 / np.float64(std.reshape(1, -1))
     if to_rgb:
         cv2.cvtColor(img, cv2.COLOR_BGR2RGB, img)
-    cv2.subtract(img, mean, img)
+    cv2.subtract(img, mean64, img)
     cv2.multiply(img, stdinv, img)
     return img
 
@@ -178,7 +178,7 @@ def adjust_contrast(img: np.ndarray, factor: float = 1., backend: Optional[str] 
     return _blend_float32(img, degenerated, factor, 'adjust_contrast()')
 
 
-def auto_contrast(img: np.ndarray, cutoff: float = 0) -> np.ndarray:
+def auto_contrast(img: np.ndarray, cutoff: Union[int, float, tuple] = 0) -> np.ndarray:
     """Stretch each channel to [0, 255] after cutting ``cutoff`` percent of the darkest and lightest
     pixels (PIL.ImageOps.autocontrast's algorithm).
 
@@ -205,13 +205,14 @@ def auto_contrast(img: np.ndarray, cutoff: float = 0) -> np.ndarray:
         return lut[im]
 
     if isinstance(cutoff, (int, float)):
-        cutoff = (cutoff, cutoff)
+        cutoffs = (cutoff, cutoff)
     else:
         assert isinstance(cutoff, tuple), \
             f'cutoff must be of type int, float or tuple, but got {type(cutoff)} instead.'
-    s1 = _auto_contrast_channel(img, 0, cutoff)
-    s2 = _auto_contrast_channel(img, 1, cutoff)
-    s3 = _auto_contrast_channel(img, 2, cutoff)
+        cutoffs = cutoff
+    s1 = _auto_contrast_channel(img, 0, cutoffs)
+    s2 = _auto_contrast_channel(img, 1, cutoffs)
+    s3 = _auto_contrast_channel(img, 2, cutoffs)
     return np.stack([s1, s2, s3], axis=-1).astype(img.dtype)
 
 
@@ -262,7 +263,7 @@ def adjust_lighting(img: np.ndarray,
     img = img.copy().astype(np.float32)
     if to_rgb:
         cv2.cvtColor(img, cv2.COLOR_BGR2RGB, img)
-    alpha = np.random.normal(0, alphastd, n_eigval)
+    alpha = np.asarray(np.random.normal(0, alphastd, n_eigval))
     alter = eigvec \
         * np.broadcast_to(alpha.reshape(1, n_eigval), (3, n_eigval)) \
         * np.broadcast_to(eigval.reshape(1, n_eigval), (3, n_eigval))

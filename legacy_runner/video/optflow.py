@@ -1,7 +1,7 @@
 """Optical-flow files and helpers (mmcv 1.x ``mmcv.video.optflow``): .flo read/write, quantised flow
 images, warping, and flow decoding from bytes."""
 import warnings
-from typing import Tuple, Union
+from typing import Any, Tuple, Union
 
 import numpy as np
 
@@ -13,8 +13,8 @@ from ..utils import is_str
 def flowread(flow_or_path: Union[np.ndarray, str],
              quantize: bool = False,
              concat_axis: int = 0,
-             *args: object,
-             **kwargs: object) -> np.ndarray:
+             *args: Any,
+             **kwargs: Any) -> np.ndarray:
     """Read an optical flow: a Middlebury .flo file, or (``quantize=True``) a quantised image.
 
     Args:
@@ -61,8 +61,8 @@ def flowwrite(flow: np.ndarray,
               filename: str,
               quantize: bool = False,
               concat_axis: int = 0,
-              *args: object,
-              **kwargs: object) -> None:
+              *args: Any,
+              **kwargs: Any) -> None:
     """Write an optical flow as a .flo file, or (``quantize=True``) as a lossless image of dx, dy.
 
     Args:
@@ -188,9 +188,8 @@ def sparse_flow_from_bytes(content: bytes) -> Tuple[np.ndarray, np.ndarray]:
     The PNG holds (u, v, valid) in its R, G, B channels as ``value * 64 + 2**15``.
     """
     cv2 = _deps.cv2('sparse_flow_from_bytes()')
-    content = np.frombuffer(content, np.uint8)
-    content = cv2.imdecode(content, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
-    flow = content[:, :, ::-1].astype(np.float32)
+    decoded = cv2.imdecode(np.frombuffer(content, np.uint8), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_COLOR)
+    flow = decoded[:, :, ::-1].astype(np.float32)
     flow, valid = flow[:, :, :2], flow[:, :, 2]
     flow = (flow - 2**15) / 64.0
     return flow, valid

@@ -29,7 +29,7 @@ def color_val(color: Union[Color, str, tuple, int, np.ndarray]) -> tuple:
         tuple[int]: The BGR colour.
     """
     if is_str(color):
-        return Color[color].value
+        return Color[color].value  # type: ignore[misc]
     elif isinstance(color, Color):
         return color.value
     elif isinstance(color, tuple):

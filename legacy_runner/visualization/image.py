@@ -33,7 +33,7 @@ def imshow(img: Union[str, np.ndarray], win_name: str = '', wait_time: int = 0) 
 
 def imshow_bboxes(img: Union[str, np.ndarray],
                   bboxes: Union[list, np.ndarray],
-                  colors: ColorType = 'green',
+                  colors: Union[ColorType, List[ColorType]] = 'green',
                   top_k: int = -1,
                   thickness: int = 1,
                   show: bool = True,
@@ -62,10 +62,9 @@ def imshow_bboxes(img: Union[str, np.ndarray],
 
     if isinstance(bboxes, np.ndarray):
         bboxes = [bboxes]
-    if not isinstance(colors, list):
-        colors = [colors for _ in range(len(bboxes))]
-    colors = [color_val(c) for c in colors]
-    assert len(bboxes) == len(colors)
+    color_list = colors if isinstance(colors, list) else [colors for _ in range(len(bboxes))]
+    bgr_colors = [color_val(c) for c in color_list]
+    assert len(bboxes) == len(bgr_colors)
 
     for i, _bboxes in enumerate(bboxes):
         _bboxes = _bboxes.astype(np.int32)
@@ -73,7 +72,7 @@ def imshow_bboxes(img: Union[str, np.ndarray],
         for j in range(_top_k):
             left_top = (int(_bboxes[j, 0]), int(_bboxes[j, 1]))
             right_bottom = (int(_bboxes[j, 2]), int(_bboxes[j, 3]))
-            cv2.rectangle(img, left_top, right_bottom, colors[i], thickness=thickness)
+            cv2.rectangle(img, left_top, right_bottom, bgr_colors[i], thickness=thickness)
 
     if show:
         imshow(img, win_name, wait_time)
