@@ -267,6 +267,25 @@ def _import_registered_modules() -> None:
     from . import examples, hooks  # noqa: F401
 
 
+def import_option_modules(cfg: Config, cfg_options: Optional[Dict[str, Any]]) -> None:
+    """Import the ``custom_imports`` that ``--cfg-options`` set or changed.
+
+    ``Config.fromfile`` imports only the file's own ``custom_imports``, before the options are
+    merged; mmdet's ``tools/train.py`` imported them again after the merge, and so does this.
+    """
+    if not cfg_options or not any(str(k).split('.')[0] == 'custom_imports' for k in cfg_options):
+        return
+    from .utils.misc import import_modules_from_strings
+    custom_imports = cfg.get('custom_imports')
+    if not isinstance(custom_imports, dict):
+        raise ConfigError(f'{cfg.filename}: --cfg-options custom_imports must be a dict like '
+                          f'custom_imports.imports="[pkg.module]", got {custom_imports!r}')
+    try:
+        import_modules_from_strings(**custom_imports)
+    except (ImportError, TypeError) as e:
+        raise ConfigError(f'{cfg.filename}: --cfg-options custom_imports: {e}') from e
+
+
 def run_train(args: Any) -> Any:
     """The ``train`` command: the mmdet ``tools/train.py`` flow. Returns the runner."""
     from .seed import set_random_seed
@@ -274,6 +293,7 @@ def run_train(args: Any) -> Any:
 
     _import_registered_modules()
     cfg = load_config(args.config, args.cfg_options)
+    import_option_modules(cfg, args.cfg_options)
     phases = ('train', 'val') if not args.no_validate or any(
         mode == 'val' for mode, _ in cfg.get('workflow', [])) else ('train', )
     check_registry_types(cfg, phases)
@@ -357,6 +377,7 @@ def run_test(args: Any) -> Optional[Dict[str, Any]]:
 
     _import_registered_modules()
     cfg = load_config(args.config, args.cfg_options)
+    import_option_modules(cfg, args.cfg_options)
     check_registry_types(cfg, ('test', ))
     check_checkpoint_file(args.checkpoint)
     distributed = _setup_dist(cfg, getattr(args, 'launcher', 'none'))
