@@ -125,16 +125,19 @@ def test_detect_anomalous_params():
     assert entry(r, 'optimizer_config.detect_anomalous_params').status == 'approximate'
 
 
-@pytest.mark.parametrize('overrides, key', [
-    (dict(optimizer_config=dict(bogus=1)), 'optimizer_config.bogus'),
-    (dict(optimizer_config=dict(type='MyHook'), fp16=dict()), 'optimizer_config.type'),
-    (dict(fp16=dict(loss_scale=1., foo=2)), 'fp16.foo'),
+@pytest.mark.parametrize('overrides, key, unknown', [
+    (dict(optimizer_config=dict(bogus=1)), 'optimizer_config.bogus', True),
+    (dict(optimizer_config=dict(type='MyHook'), fp16=dict()), 'optimizer_config.type', False),
+    (dict(fp16=dict(loss_scale=1., foo=2)), 'fp16.foo', True),
     (dict(optimizer_config=dict(type='Fp16OptimizerHook', loss_scale=1.), fp16=dict(loss_scale=2.)),
-     'fp16.loss_scale'),
+     'fp16.loss_scale', False),
 ])
-def test_optimizer_config_errors(overrides, key):
+def test_optimizer_config_errors(overrides, key, unknown):
+    # an unknown key is dropped with a reason, and an error only with --strict
+    if unknown:
+        assert entry(convert(**overrides), key).status == 'dropped'
     with pytest.raises(ConversionError) as info:
-        convert(**overrides)
+        convert(strict=True, **overrides)
     assert info.value.key == key
 
 

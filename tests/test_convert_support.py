@@ -27,8 +27,10 @@ def v1(**overrides: Any) -> Dict[str, Any]:
     return cfg
 
 
-def convert(epoch_length: Optional[int] = None, fragment: bool = False, **overrides: Any) -> ConversionResult:
-    return convert_dict(v1(**overrides), Options(epoch_length=epoch_length, fragment=fragment), 'test.py')
+def convert(epoch_length: Optional[int] = None, fragment: bool = False, strict: bool = False,
+            **overrides: Any) -> ConversionResult:
+    return convert_dict(v1(**overrides), Options(epoch_length=epoch_length, fragment=fragment, strict=strict),
+                        'test.py')
 
 
 def statuses(result: ConversionResult, prefix: str = '') -> Dict[str, str]:

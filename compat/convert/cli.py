@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 import traceback
-from typing import List, Optional, TextIO
+from typing import Any, List, Optional, TextIO
 
 PROG = 'convert-config'
 
@@ -36,7 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
                    'report), or the output directory in tree mode')
     p.add_argument('--report', metavar='FILE', help='write the report as JSON (a list of '
                    '{key, status, to, bound, reason}; in tree mode an object keyed by file)')
-    p.add_argument('--strict', action='store_true', help='exit 1 if any key is approximate or dropped')
+    p.add_argument('--strict', action='store_true', help='exit 1 if any key is approximate or dropped; an '
+                   'unknown key inside a known section (otherwise dropped with a reason) is an error')
+    p.add_argument('--exact', action='store_true', help='where no built-in v2 scheduler is exact, use the '
+                   'v1-policy scheduler plug-in (compat.v2_plugins.v1_schedulers, added to custom_imports; '
+                   'works in real mmengine too)')
     p.add_argument('--epoch-length', type=int, metavar='N', help='iterations per epoch (len of the '
                    'train loader); makes epoch<->iteration conversions exact (tree mode: for every file)')
     p.add_argument('--verify', action='store_true', help='trace the v1 and the converted v2 schedule '
@@ -65,7 +69,6 @@ def _single(args: argparse.Namespace) -> int:
     from legacy_runner.errors import ConfigError, load_config
 
     from . import report as rep
-    from .context import Options
     from .engine import convert_dict
     from .errors import ConversionError
     from .verify import verify
@@ -75,7 +78,10 @@ def _single(args: argparse.Namespace) -> int:
         cfg = load_config(args.old, args.cfg_options)
     except ConfigError as e:
         raise ConversionError(str(e)) from e
-    result = convert_dict(cfg.to_dict(), Options(args.epoch_length, args.fragment), args.old)
+    if args.new not in (None, '-') and _same_file(args.old, args.new):
+        raise ConversionError('is the input file (or a link to it): write the v2 config elsewhere',
+                              key='NEW', value=args.new)
+    result = convert_dict(cfg.to_dict(), _options(args), args.old)
     if args.flexible:
         from .flexible import make_flexible
         result.v2 = make_flexible(result.v2, cfg.to_dict())
@@ -110,6 +116,22 @@ def _single(args: argparse.Namespace) -> int:
     return status
 
 
+def _options(args: argparse.Namespace) -> Any:
+    from .context import Options
+
+    return Options(args.epoch_length, getattr(args, 'fragment', False), strict=args.strict, exact=args.exact)
+
+
+def _same_file(old: str, new: str) -> bool:
+    """``new`` names ``old`` itself: the same path, a symlink to it, or a hard link."""
+    if os.path.realpath(old) == os.path.realpath(new):
+        return True
+    try:
+        return os.path.exists(new) and os.path.samefile(old, new)
+    except OSError:
+        return False
+
+
 def _plot(args: argparse.Namespace, v1cfg: dict, v2cfg: dict, stream: TextIO) -> None:
     """``--plot``: the plot-lr code path on the v1 config and the conversion just made."""
     from legacy_runner.errors import ConfigError
@@ -126,7 +148,6 @@ def _plot(args: argparse.Namespace, v1cfg: dict, v2cfg: dict, stream: TextIO) ->
 
 def _tree(args: argparse.Namespace) -> int:
     from . import report as rep
-    from .context import Options
     from .errors import ConversionError
     from .tree import convert_tree, write_tree
     from .verify import verify
@@ -142,7 +163,7 @@ def _tree(args: argparse.Namespace) -> int:
     if args.cfg_options or args.fragment or args.plot or args.flexible:
         raise ConversionError('--cfg-options/--fragment/--plot/--flexible apply to a single file, not a tree',
                               key='options')
-    files = convert_tree(args.old, Options(args.epoch_length), progress=not args.quiet)
+    files = convert_tree(args.old, _options(args), progress=not args.quiet)
     status = 0
     lines: List[str] = []
     for f in files:

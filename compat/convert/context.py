@@ -24,20 +24,25 @@ class Options:
         epoch_length: iterations per epoch (L), when the user knows it.
         fragment: convert a partial config (a ``_base_`` file): rules that need a missing section
             (usually the runner) emit nothing instead of failing.
+        strict: an unknown key inside a known section is an error instead of a dropped entry.
+        exact: use the v1-policy scheduler plug-in (``compat.v2_plugins.v1_schedulers``) wherever
+            no built-in v2 form is exact.
         measure_budget: largest run (in iterations) traced to double-check a schedule the rules
             call exact; a non-exact schedule is always measured, whatever its length.
     """
 
     def __init__(self, epoch_length: Optional[int] = None, fragment: bool = False,
-                 measure_budget: int = 50_000) -> None:
+                 measure_budget: int = 50_000, strict: bool = False, exact: bool = False) -> None:
         if epoch_length is not None and (not isinstance(epoch_length, int) or epoch_length <= 0):
             raise ConversionError('must be a positive integer', key='--epoch-length', value=epoch_length)
         self.epoch_length = epoch_length
         self.fragment = fragment
         self.measure_budget = measure_budget
+        self.strict = strict
+        self.exact = exact
 
     def key(self) -> Tuple[Any, ...]:
-        return (self.epoch_length, self.fragment, self.measure_budget)
+        return (self.epoch_length, self.fragment, self.measure_budget, self.strict, self.exact)
 
 
 class RunnerInfo:
@@ -117,6 +122,21 @@ class Context:
         if name not in self._cache:
             self._cache[name] = build()
         return self._cache[name]
+
+    def unknown_key(self, key: str, value: Any, why: str) -> Any:
+        """A key the section does not know: dropped with a reason (an error with ``--strict``)."""
+        from .report import DROPPED, Entry
+
+        if self.options.strict:
+            raise ConversionError(f'{why} (--strict: unknown keys are errors)', key=key, value=value)
+        entry = Entry(key, DROPPED, None, f'{why}: dropped')
+        entry.bound_note = 'an unknown key: nothing reads it in the converted run'
+        return entry
+
+    def schedule_section(self, section: str) -> Any:
+        """``lr_config``/``momentum_config`` as the schedule math sees it: without the keys the
+        rules dropped as unknown."""
+        return self._cache.get(f'clean:{section}', self.cfg.get(section))
 
     # -- derived facts ----------------------------------------------------------------------------
     @property

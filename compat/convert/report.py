@@ -96,9 +96,16 @@ def counts(entries: Iterable[Entry]) -> Dict[str, int]:
     return out
 
 
-def summary_line(entries: Sequence[Entry]) -> str:
+def summary_line(entries: Sequence[Entry], max_names: int = 12) -> str:
+    """``N keys: a exact, ... d dropped (dropped: k1, k2)``: the dropped keys are named, so a
+    run that converts in memory says what it leaves out, not only how much."""
     c = counts(entries)
-    return f'{len(entries)} keys: ' + ', '.join(f'{c[s]} {s}' for s in STATUSES)
+    line = f'{len(entries)} keys: ' + ', '.join(f'{c[s]} {s}' for s in STATUSES)
+    dropped = [e.key for e in entries if e.status == DROPPED]
+    if dropped:
+        more = f', ... {len(dropped) - max_names} more' if len(dropped) > max_names else ''
+        line += f' (dropped: {", ".join(dropped[:max_names])}{more})'
+    return line
 
 
 def is_strict_clean(entries: Iterable[Entry]) -> bool:

@@ -179,7 +179,7 @@ def _convert_one(src: str, rel: str, merged: Dict[str, Dict[str, Any]], bases: D
                  done: Dict[str, TreeFile], options: Options) -> TreeFile:
     cfg = merged[rel]
     complete = is_complete(cfg)
-    opts = Options(options.epoch_length, not complete, options.measure_budget)
+    opts = Options(options.epoch_length, not complete, options.measure_budget, options.strict, options.exact)
     result = convert_dict(cfg, opts, os.path.join(src, rel))
     target = result.v2 if complete else anchor_filter(result.v2, cfg.keys())
     header = HEADER.format(source=rel)

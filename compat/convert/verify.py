@@ -48,7 +48,7 @@ def measure_groups(ctx: Context, v2cfg: Dict[str, Any], epoch_length: int) -> Gr
     """
     runner = ctx.runner
     lrs, momenta = ctx.group_lrs(), ctx.group_momenta()
-    lr_cfg, mom_cfg = ctx.cfg.get('lr_config'), ctx.cfg.get('momentum_config')
+    lr_cfg, mom_cfg = ctx.schedule_section('lr_config'), ctx.schedule_section('momentum_config')
     v2_mom = v2_momenta(ctx, v2cfg)
     key = repr((lr_cfg, mom_cfg, runner.v1_runner(), epoch_length, lrs, momenta, ctx.optimizer_type,
                 v2cfg.get('param_scheduler'), v2cfg['train_cfg'].get('type'), v2_mom))

@@ -108,17 +108,20 @@ def optimizer_config_rule(ctx: Context) -> Tuple[Dict[str, Any], List[Entry]]:
             raise ConversionError('must be a dict like dict(loss_scale=512.)', key='fp16', value=fp16)
         # the legacy train flow turns any compatible hook into an fp16 one
         hook = 'GradientCumulativeFp16OptimizerHook' if 'cumulative_iters' in args else 'Fp16OptimizerHook'
-        unknown = sorted(set(fp16) - {'loss_scale'})
-        if unknown:
-            raise ConversionError('is not an fp16 optimizer hook argument', key=f'fp16.{unknown[0]}')
+    unknown_entries: List[Entry] = []
+    if fp16 is not None:
+        for k in [k for k in fp16 if k != 'loss_scale']:
+            # e.g. the IPU configs' accum_type: an option of another hook, not of Fp16OptimizerHook
+            unknown_entries.append(ctx.unknown_key(f'fp16.{k}', fp16.pop(k), f'not an argument of {hook} '
+                                                   '(the legacy train flow passes fp16 keys to it)'))
     allowed = _HOOK_ARGS[hook] + (('loss_scale', 'distributed') if fp16 is not None else ())
-    for k in args:
-        if k not in allowed:
-            raise ConversionError(f'is not an argument of {hook or "OptimizerHook"} (mmcv would raise '
-                                  'TypeError)', key=f'optimizer_config.{k}', value=args[k])
+    for k in [k for k in args if k not in allowed]:
+        unknown_entries.append(ctx.unknown_key(f'optimizer_config.{k}', args.pop(k),
+                                               f'not an argument of {hook or "OptimizerHook"} (mmcv '
+                                               'would raise TypeError)'))
     wrapper: Dict[str, Any] = {}
     frag: Dict[str, Any] = {}
-    entries: List[Entry] = []
+    entries: List[Entry] = unknown_entries
     amp = hook in _FP16_HOOKS
     if has_oc and oc is not None and 'type' in oc:
         status = APPROXIMATE if amp else EXACT
@@ -156,7 +159,7 @@ def optimizer_config_rule(ctx: Context) -> Tuple[Dict[str, Any], List[Entry]]:
         entries.append(Entry('optimizer_config', EXACT, None, 'None: v1 registers no optimizer hook, so '
                              'the model\'s train_step steps its optimizers; the v1 model adapter must do '
                              'the same instead of calling optim_wrapper.update_params'))
-    elif has_oc and not entries:
+    elif has_oc and len(entries) == len(unknown_entries):
         entries.append(Entry('optimizer_config', EXACT, None, 'default optimizer hook: the plain '
                              'OptimWrapper does backward and step'))
     if fp16 is not None:

@@ -5,6 +5,7 @@ list of v2 schedulers (warmup, then the main policy), and every key of the secti
 The statuses set here are the rule's own analysis; ``verify.refine_schedule_entries`` later
 replaces bounds by measured values when the run can be traced.
 """
+import inspect
 from typing import Any, Dict, List, Optional, Tuple
 
 from legacy_runner.errors import describe
@@ -61,6 +62,10 @@ def _resolve(ctx: Context, section: str, param: str) -> Tuple[Dict[str, Any], An
         hint = f" (write {near[0]!r})" if near else f"; known policies: {', '.join(names)}"
         raise ConversionError(f'unknown v1 {param} policy: mmcv would look for {hook}, which does not '
                               f'exist{hint}', key=f'{section}.policy', value=policy)
+    cfg, unknown = _drop_unknown(ctx, section, cfg, table[hook])
+    if unknown:
+        ctx._cache[f'unknown:{section}'] = unknown
+        ctx._cache[f'clean:{section}'] = cfg
     v1cfg = dict(cfg)
     if param == 'lr' and ctx.runner.kind == ITER:
         v1cfg.setdefault('by_epoch', False)  # IterBasedRunner.register_training_hooks does this
@@ -69,6 +74,25 @@ def _resolve(ctx: Context, section: str, param: str) -> Tuple[Dict[str, Any], An
     except (TypeError, ValueError, AssertionError, KeyError) as e:
         raise ConversionError(f'mmcv rejects it: {type(e).__name__}: {describe(e)}', key=section,
                               value=dict(cfg)) from e
+
+
+_BASE_KEYS = ('policy', 'type', 'by_epoch', 'warmup', 'warmup_iters', 'warmup_ratio')
+
+
+def _drop_unknown(ctx: Context, section: str, cfg: Dict[str, Any],
+                  policy_cls: type) -> Tuple[Dict[str, Any], List[Entry]]:
+    """Keys neither the policy nor the updater base class takes: dropped entries (mmcv would raise
+    TypeError building the hook; the converted run has nothing that could read them)."""
+    own = {n for n, p in inspect.signature(policy_cls.__init__).parameters.items()
+           if n != 'self' and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    known = own | set(_BASE_KEYS) | ({'warmup_by_epoch'} if policy_cls.param == 'lr' else set())
+    extra = [k for k in cfg if k not in known]
+    if not extra:
+        return cfg, []
+    hook = policy_cls.hook_name
+    entries = [ctx.unknown_key(f'{section}.{k}', cfg[k], f'not an argument of {hook} (mmcv would raise '
+                               'TypeError)') for k in extra]
+    return {k: v for k, v in cfg.items() if k not in extra}, entries
 
 
 def _builder(ctx: Context, section: str, cfg: Dict[str, Any], param: str, offset: int) -> ScheduleBuilder:
@@ -195,7 +219,7 @@ def build_plan(ctx: Context, section: str, param: str, offset: int = 0) -> Sched
         b = _builder(ctx, section, cfg, param, offset)
         reason = ('IterBasedRunner never calls before_train_epoch, so a by_epoch=True updater never '
                   'changes the value in v1; nothing to convert')
-        return SchedulePlan(entries=b.finish_entries(None, reason))
+        return SchedulePlan(entries=b.finish_entries(None, reason) + ctx._cache.get(f'unknown:{section}', []))
     if sched.warmup_by_epoch and ctx.runner.kind == ITER:
         raise ConversionError('mmcv computes the warmup length in before_train_epoch, which '
                               'IterBasedRunner never calls', key=f'{section}.warmup_by_epoch', value=True)
@@ -204,7 +228,8 @@ def build_plan(ctx: Context, section: str, param: str, offset: int = 0) -> Sched
         # absolute writes at iteration 0 would erase the warmup factor: warm up after them
         b = _build(ctx, section, cfg, sched, offset, warmup_first=False)
     default_to = b.path(b.offset, 'type') if b.schedulers else None
-    plan = SchedulePlan(b.schedulers, b.finish_entries(default_to), b.optimizer_momentum)
+    unknown = ctx._cache.get(f'unknown:{section}', [])
+    plan = SchedulePlan(b.schedulers, b.finish_entries(default_to) + unknown, b.optimizer_momentum)
     return plan
 
 
