@@ -93,17 +93,17 @@ def print_model_with_flops(model: nn.Module, total_flops: float, total_params: f
                            flush: bool = False) -> None:
     """Print ``model`` with, on every module line, its params (M, share) and FLOPs (share)."""
 
-    def accumulate_params(self: nn.Module) -> float:
+    def accumulate_params(self: Any) -> float:
         if is_supported_instance(self):
             return self.__params__
         return sum(m.accumulate_params() for m in self.children())
 
-    def accumulate_flops(self: nn.Module) -> float:
+    def accumulate_flops(self: Any) -> float:
         if is_supported_instance(self):
             return self.__flops__ / model.__batch_counter__
         return sum(m.accumulate_flops() for m in self.children())
 
-    def flops_repr(self: nn.Module) -> str:
+    def flops_repr(self: Any) -> str:
         num_params = self.accumulate_params()
         flops_cost = self.accumulate_flops()
         return ', '.join([
@@ -114,7 +114,7 @@ def print_model_with_flops(model: nn.Module, total_flops: float, total_params: f
             self.original_extra_repr()
         ])
 
-    def add_extra_repr(m: nn.Module) -> None:
+    def add_extra_repr(m: Any) -> None:
         m.accumulate_flops = accumulate_flops.__get__(m)
         m.accumulate_params = accumulate_params.__get__(m)
         flops_extra_repr = flops_repr.__get__(m)
@@ -123,7 +123,7 @@ def print_model_with_flops(model: nn.Module, total_flops: float, total_params: f
             m.extra_repr = flops_extra_repr
             assert m.extra_repr != m.original_extra_repr
 
-    def del_extra_repr(m: nn.Module) -> None:
+    def del_extra_repr(m: Any) -> None:
         if hasattr(m, 'original_extra_repr'):
             m.extra_repr = m.original_extra_repr
             del m.original_extra_repr
@@ -140,7 +140,7 @@ def get_model_parameters_number(model: nn.Module) -> float:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def add_flops_counting_methods(net_main_module: nn.Module) -> nn.Module:
+def add_flops_counting_methods(net_main_module: Any) -> Any:
     """Bind start/stop/reset_flops_count and compute_average_flops_cost to the model."""
     net_main_module.start_flops_count = start_flops_count.__get__(net_main_module)  # type: ignore
     net_main_module.stop_flops_count = stop_flops_count.__get__(net_main_module)  # type: ignore
@@ -151,7 +151,7 @@ def add_flops_counting_methods(net_main_module: nn.Module) -> nn.Module:
     return net_main_module
 
 
-def compute_average_flops_cost(self: nn.Module) -> Tuple[float, float]:
+def compute_average_flops_cost(self: Any) -> Tuple[float, float]:
     """``(FLOPs per image, trainable parameters)`` counted since the last reset."""
     flops_sum = 0
     for module in self.modules():
@@ -160,35 +160,35 @@ def compute_average_flops_cost(self: nn.Module) -> Tuple[float, float]:
     return flops_sum / self.__batch_counter__, get_model_parameters_number(self)
 
 
-def start_flops_count(self: nn.Module) -> None:
+def start_flops_count(self: Any) -> None:
     """Install the batch counter and one FLOPs hook per supported module."""
     add_batch_counter_hook_function(self)
 
-    def add_flops_counter_hook_function(module: nn.Module) -> None:
+    def add_flops_counter_hook_function(module: Any) -> None:
         if is_supported_instance(module) and not hasattr(module, '__flops_handle__'):
             module.__flops_handle__ = module.register_forward_hook(get_modules_mapping()[type(module)])
 
     self.apply(partial(add_flops_counter_hook_function))
 
 
-def stop_flops_count(self: nn.Module) -> None:
+def stop_flops_count(self: Any) -> None:
     """Remove the hooks installed by :func:`start_flops_count`."""
     remove_batch_counter_hook_function(self)
     self.apply(remove_flops_counter_hook_function)
 
 
-def reset_flops_count(self: nn.Module) -> None:
+def reset_flops_count(self: Any) -> None:
     """Zero the batch and FLOPs counters."""
     add_batch_counter_variables_or_reset(self)
     self.apply(add_flops_counter_variable_or_reset)
 
 
 # ---- hooks: each adds the FLOPs of one forward call to ``module.__flops__``
-def empty_flops_counter_hook(module: nn.Module, input: Any, output: Any) -> None:
+def empty_flops_counter_hook(module: Any, input: Any, output: Any) -> None:
     module.__flops__ += 0
 
 
-def upsample_flops_counter_hook(module: nn.Module, input: Any, output: Any) -> None:
+def upsample_flops_counter_hook(module: Any, input: Any, output: Any) -> None:
     output_size = output[0]
     count = output_size.shape[0]
     for val in output_size.shape[1:]:
@@ -196,26 +196,26 @@ def upsample_flops_counter_hook(module: nn.Module, input: Any, output: Any) -> N
     module.__flops__ += int(count)
 
 
-def relu_flops_counter_hook(module: nn.Module, input: Any, output: torch.Tensor) -> None:
+def relu_flops_counter_hook(module: Any, input: Any, output: torch.Tensor) -> None:
     module.__flops__ += int(output.numel())
 
 
-def linear_flops_counter_hook(module: nn.Module, input: Any, output: torch.Tensor) -> None:
+def linear_flops_counter_hook(module: Any, input: Any, output: torch.Tensor) -> None:
     module.__flops__ += int(np.prod(input[0].shape) * output.shape[-1])
 
 
-def pool_flops_counter_hook(module: nn.Module, input: Any, output: Any) -> None:
+def pool_flops_counter_hook(module: Any, input: Any, output: Any) -> None:
     module.__flops__ += int(np.prod(input[0].shape))
 
 
-def norm_flops_counter_hook(module: nn.Module, input: Any, output: Any) -> None:
+def norm_flops_counter_hook(module: Any, input: Any, output: Any) -> None:
     batch_flops = np.prod(input[0].shape)
     if getattr(module, 'affine', False) or getattr(module, 'elementwise_affine', False):
         batch_flops *= 2
     module.__flops__ += int(batch_flops)
 
 
-def deconv_flops_counter_hook(conv_module: nn.Module, input: Any, output: torch.Tensor) -> None:
+def deconv_flops_counter_hook(conv_module: Any, input: Any, output: torch.Tensor) -> None:
     x = input[0]
     batch_size = x.shape[0]
     input_height, input_width = x.shape[2:]
@@ -231,7 +231,7 @@ def deconv_flops_counter_hook(conv_module: nn.Module, input: Any, output: torch.
     conv_module.__flops__ += int(overall_conv_flops + bias_flops)
 
 
-def conv_flops_counter_hook(conv_module: nn.Module, input: Any, output: torch.Tensor) -> None:
+def conv_flops_counter_hook(conv_module: Any, input: Any, output: torch.Tensor) -> None:
     batch_size = input[0].shape[0]
     filters_per_channel = conv_module.out_channels // conv_module.groups
     per_position = int(np.prod(list(conv_module.kernel_size))) * conv_module.in_channels * filters_per_channel
@@ -240,7 +240,7 @@ def conv_flops_counter_hook(conv_module: nn.Module, input: Any, output: torch.Te
     conv_module.__flops__ += int(per_position * active_elements_count + bias_flops)
 
 
-def batch_counter_hook(module: nn.Module, input: Any, output: Any) -> None:
+def batch_counter_hook(module: Any, input: Any, output: Any) -> None:
     batch_size = 1
     if len(input) > 0:
         batch_size = len(input[0])
@@ -249,23 +249,23 @@ def batch_counter_hook(module: nn.Module, input: Any, output: Any) -> None:
     module.__batch_counter__ += batch_size
 
 
-def add_batch_counter_variables_or_reset(module: nn.Module) -> None:
+def add_batch_counter_variables_or_reset(module: Any) -> None:
     module.__batch_counter__ = 0
 
 
-def add_batch_counter_hook_function(module: nn.Module) -> None:
+def add_batch_counter_hook_function(module: Any) -> None:
     if hasattr(module, '__batch_counter_handle__'):
         return
     module.__batch_counter_handle__ = module.register_forward_hook(batch_counter_hook)
 
 
-def remove_batch_counter_hook_function(module: nn.Module) -> None:
+def remove_batch_counter_hook_function(module: Any) -> None:
     if hasattr(module, '__batch_counter_handle__'):
         module.__batch_counter_handle__.remove()
         del module.__batch_counter_handle__
 
 
-def add_flops_counter_variable_or_reset(module: nn.Module) -> None:
+def add_flops_counter_variable_or_reset(module: Any) -> None:
     if is_supported_instance(module):
         if hasattr(module, '__flops__') or hasattr(module, '__params__'):
             warnings.warn('variables __flops__ or __params__ are already defined for the module'
@@ -274,12 +274,12 @@ def add_flops_counter_variable_or_reset(module: nn.Module) -> None:
         module.__params__ = get_model_parameters_number(module)
 
 
-def is_supported_instance(module: nn.Module) -> bool:
+def is_supported_instance(module: Any) -> bool:
     """Whether the exact type of ``module`` has a FLOPs hook (subclasses do not count)."""
     return type(module) in get_modules_mapping()
 
 
-def remove_flops_counter_hook_function(module: nn.Module) -> None:
+def remove_flops_counter_hook_function(module: Any) -> None:
     if is_supported_instance(module) and hasattr(module, '__flops_handle__'):
         module.__flops_handle__.remove()
         del module.__flops_handle__

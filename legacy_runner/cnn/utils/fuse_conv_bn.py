@@ -1,9 +1,11 @@
 """``fuse_conv_bn``: fold eval-mode BatchNorm layers into the convs before them."""
+from typing import Any
+
 import torch
 from torch import nn
 
 
-def _fuse_conv_bn(conv: nn.Module, bn: nn.Module) -> nn.Module:
+def _fuse_conv_bn(conv: Any, bn: Any) -> Any:
     """Return ``conv`` with ``bn`` (eval statistics) folded in: ``w * g / sqrt(var + eps)`` and
     ``(b - mean) * g / sqrt(var + eps) + beta``."""
     conv_w = conv.weight
