@@ -7,7 +7,9 @@ one ``default_runtime.py``, and one full config per (model, dataset, schedule) c
 inherits four bases and overrides a few keys (so most v2 files are ``_base_`` + a diff). Schedules
 cycle through step/cosine/poly/cyclic/OneCycle/flat-cosine/restart policies with warmups, on epoch
 and iteration runners, so the numeric measurement runs too. Prints configs per second for tree mode
-(in process, cold and warm formatting cache) and for single-file conversions.
+(in process) and for single-file conversions; then, for the OpenMMLab configs installed in
+site-packages (``<pkg>/.mim/configs``), the wall and CPU time of converting the biggest single
+config in a fresh process (launch included) and of converting each whole tree in one process.
 """
 import argparse
 import os
@@ -104,16 +106,73 @@ def generate(root: Path, models: int, datasets: int, schedules: int) -> int:
     return count
 
 
+def _mim_roots() -> list:
+    import site
+    roots = []
+    for sp in site.getsitepackages():
+        for pkg in ('mmcls', 'mmseg', 'mmpose', 'mmdet'):
+            path = os.path.join(sp, pkg, '.mim', 'configs')
+            if os.path.isdir(path):
+                roots.append((pkg, path))
+    return roots
+
+
+def real_configs() -> None:
+    """The figures for real configs: the biggest single config as a fresh process (launch included),
+    and tree mode over installed OpenMMLab config trees, in one process."""
+    import glob
+    import resource
+    import subprocess
+
+    roots = _mim_roots()
+    if not roots:
+        print('no OpenMMLab configs installed: skipping the real-config figures')
+        return
+    singles = []
+    for pkg, path in roots:
+        if pkg == 'mmpose':
+            pattern = os.path.join(path, 'wholebody', '**', '*256x192.py')
+            singles += sorted(glob.glob(pattern, recursive=True))[:1]
+    singles += [sorted(glob.glob(os.path.join(roots[0][1], 'resnet', '*.py')))[0]]
+    out = tempfile.mkdtemp(prefix='bench_convert_real_')
+    try:
+        for path in singles:
+            walls, cpus = [], []
+            for _ in range(3):
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                t = time.perf_counter()
+                cmd = [sys.executable, '-m', 'compat.convert', path, os.path.join(out, 'one.py'), '-q']
+                subprocess.run(cmd, check=True, cwd=str(REPO))
+                walls.append(time.perf_counter() - t)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+            print(f'single real config, fresh process (launch included): {os.path.relpath(path, REPO)} '
+                  f'wall {min(walls):.2f} s, CPU {min(cpus):.2f} s (best of 3; size '
+                  f'{os.path.getsize(os.path.join(out, "one.py")) // 1024} KB)')
+        from compat.convert.tree import convert_tree, write_tree
+        for pkg, path in roots:
+            t, c = time.perf_counter(), time.process_time()
+            files = convert_tree(path, progress=False)
+            write_tree(files, os.path.join(out, pkg))
+            wall, cpu = time.perf_counter() - t, time.process_time() - c
+            print(f'tree mode, {pkg} configs ({len(files)} files, one process): wall {wall:.1f} s, '
+                  f'CPU {cpu:.1f} s')
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    print(f'(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: wall times include waiting '
+          'for a CPU on a shared machine)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--models', type=int, default=12)
     parser.add_argument('--datasets', type=int, default=4)
     parser.add_argument('--schedules', type=int, default=8)
     parser.add_argument('--keep', help='generate the tree here and keep it')
+    parser.add_argument('--no-real', action='store_true', help='skip the installed OpenMMLab configs')
     args = parser.parse_args()
 
     t0 = time.perf_counter()
-    from compat.convert import writer
     from compat.convert.cli import main as cli_main
     from compat.convert.tree import convert_tree, write_tree
     import_s = time.perf_counter() - t0
@@ -124,9 +183,7 @@ def main() -> None:
         n = generate(src, args.models, args.datasets, args.schedules)
         print(f'generated {n} configs in {src}')
         print(f'import compat.convert (cli, tree): {import_s * 1000:.0f} ms')
-        for label in ('cold formatting cache', 'warm formatting cache'):
-            if label.startswith('cold'):
-                writer._cache.clear()
+        for label in ('first run', 'second run (schedule measurements memoised)'):
             t = time.perf_counter()
             files = convert_tree(str(src))
             write_tree(files, str(dst))
@@ -135,7 +192,6 @@ def main() -> None:
             print(f'tree mode, {label}: {len(files)} configs in {dt:.2f} s = {len(files) / dt:.0f} configs/s '
                   f'({derived} written as _base_ + diff)')
         leaves = [f for f in files if f.complete][:40]
-        writer._cache.clear()
         t = time.perf_counter()
         for f in leaves:
             assert cli_main([str(src / f.rel), str(root / 'single.py'), '-q']) == 0
@@ -145,6 +201,8 @@ def main() -> None:
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
+    if not args.no_real:
+        real_configs()
     sys.stdout.flush()
     os._exit(0)
 

@@ -9,7 +9,6 @@ and messages, so the hooks, the converter and the tracer reject the same configs
 import numbers
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ..utils.misc import is_list_of
 from .common import annealing_cos, annealing_linear, cumulative, format_param, get_position_from_periods
 
 _UNSET = object()  # "argument not passed" (OneCycle tells a missing by_epoch from by_epoch=False)
@@ -53,7 +52,7 @@ class V1Policy:
 # ----------------------------------------------------------------------------- shared shapes
 def _check_step(step: Any) -> None:
     if isinstance(step, list):
-        assert is_list_of(step, int)
+        assert isinstance(step, list) and all(isinstance(s, int) for s in step)  # mmcv's is_list_of
         assert all(s > 0 for s in step)
     elif isinstance(step, int):
         assert step > 0
