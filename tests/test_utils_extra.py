@@ -55,11 +55,13 @@ def test_file_client_local(tmp_path: 'os.PathLike') -> None:
     with client.get_local_path(path) as local:
         assert local == path
     assert list(client.list_dir_or_file(str(tmp_path), recursive=True)) == ['sub', osp.join('sub', 'a.txt')]
-    assert FileClient.infer_client(uri=path).name == 'disk'
+    assert FileClient.infer_client(uri=path).name == 'HardDiskBackend'  # mmcv: the backend's class name
     assert list_from_file(path, prefix='#') == ['#1 x', '#2 y z']
     assert dict_from_file(path, key_type=int) == {1: 'x', 2: ['y', 'z']}
-    with pytest.raises(ValueError, match='petrel'):
+    # registered as in mmcv; constructing it without petrel_client is mmcv's ImportError
+    with pytest.raises(ImportError, match='petrel'):
         FileClient(backend='petrel')
+    assert FileClient.infer_client(uri='https://example.com/a.jpg').name == 'HTTPBackend'
 
 
 def test_small_helpers() -> None:

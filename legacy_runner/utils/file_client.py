@@ -42,7 +42,7 @@ class _RemoteStoreBackend(BaseStorageBackend):
     service = ''
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise RuntimeError(f'{type(self).__name__} needs {self.package} and a {self.service}, which '
+        raise ImportError(f'{type(self).__name__} needs {self.package} and a {self.service}, which '
                            'legacy_runner does not support: copy the files to the local disk (or serve '
                            'them over http) and use the disk/http backend')
 
@@ -94,8 +94,6 @@ class HTTPBackend(BaseStorageBackend):
 
 class HardDiskBackend(BaseStorageBackend):
     """Read and write local files."""
-
-    name = 'disk'
 
     def get(self, filepath: PathLike) -> bytes:
         with open(filepath, 'rb') as f:
@@ -158,10 +156,15 @@ class HardDiskBackend(BaseStorageBackend):
 
 
 class FileClient:
-    """``FileClient(backend='disk')``: the local-disk subset of mmcv's FileClient."""
+    """mmcv's FileClient: local disk and http(s); the remote stores raise one clear error."""
 
-    _backends: Dict[str, type] = {'disk': HardDiskBackend}
-    _prefix_to_backends: Dict[str, type] = {}
+    # mmcv's registry: the remote stores are registered (so names and prefixes resolve as in mmcv)
+    # and raise their one clear error when constructed.
+    _backends: Dict[str, type] = {'disk': HardDiskBackend, 'ceph': CephBackend,
+                                  'memcached': MemcachedBackend, 'lmdb': LmdbBackend,
+                                  'petrel': PetrelBackend, 'http': HTTPBackend}
+    _prefix_to_backends: Dict[str, type] = {'s3': PetrelBackend, 'http': HTTPBackend,
+                                            'https': HTTPBackend}
 
     def __init__(self, backend: Optional[str] = None, prefix: Optional[str] = None,
                  **kwargs: Any) -> None:
