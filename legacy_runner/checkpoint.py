@@ -276,12 +276,17 @@ def load_checkpoint(model: nn.Module, filename: str, map_location: Any = None, s
     if not isinstance(checkpoint, dict):
         raise RuntimeError(f'No state_dict found in checkpoint file {filename}')
     state_dict = checkpoint['state_dict'] if 'state_dict' in checkpoint else checkpoint
+    load_state_dict(model, revise_state_dict_keys(state_dict, revise_keys), strict, logger)
+    return checkpoint
+
+
+def revise_state_dict_keys(state_dict: Dict, revise_keys: List[Tuple[str, str]]) -> 'OrderedDict[str, Any]':
+    """Apply each ``(pattern, replacement)`` to every key in turn, keeping ``_metadata``."""
     metadata = getattr(state_dict, '_metadata', OrderedDict())
     for pattern, repl in revise_keys:
         state_dict = OrderedDict((re.sub(pattern, repl, k), v) for k, v in state_dict.items())
-    state_dict._metadata = metadata
-    load_state_dict(model, state_dict, strict, logger)
-    return checkpoint
+    state_dict._metadata = metadata  # type: ignore[attr-defined]
+    return state_dict
 
 
 # ---------------------------------------------------------------------------------------- saving

@@ -9,13 +9,17 @@ checkpoint cannot run arbitrary code unless the file is trusted explicitly.
 """
 import os.path as osp
 import re
-from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 
 from legacy_runner import safe_load
-from legacy_runner.checkpoint import CheckpointLoader, _atomic_write, load_state_dict
+from legacy_runner.checkpoint import (
+    CheckpointLoader,
+    _atomic_write,
+    load_state_dict,
+    revise_state_dict_keys,
+)
 from legacy_runner.safe_load import UnsafeCheckpointError  # noqa: F401  (re-exported)
 
 from .logging import print_log
@@ -42,15 +46,6 @@ def load_model_weights(model: torch.nn.Module, checkpoint: Dict, strict: bool = 
     state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else checkpoint
     load_state_dict(model, revise_state_dict_keys(state_dict, revise_keys), strict, logger)
     return checkpoint
-
-
-def revise_state_dict_keys(state_dict: Dict, revise_keys: List[Tuple[str, str]]) -> 'OrderedDict[str, Any]':
-    """Apply each ``(pattern, replacement)`` to every key, keeping ``_metadata``."""
-    metadata = getattr(state_dict, '_metadata', OrderedDict())
-    for pattern, repl in revise_keys:
-        state_dict = OrderedDict((re.sub(pattern, repl, k), v) for k, v in state_dict.items())
-    state_dict._metadata = metadata  # type: ignore[attr-defined]
-    return state_dict
 
 
 def save_checkpoint_file(checkpoint: Dict, filename: str) -> None:
