@@ -183,8 +183,8 @@ def test_deform_roi_pool_offsets_shift_bins_and_gradcheck():
         h = rois[r, 4] - rois[r, 2]
         for i in range(3):
             for j in range(3):
-                dx = float(0.1 * w * off[r, 0, i, j])
-                dy = float(0.1 * h * off[r, 1, i, j])
+                dx = float(0.1 * w * off[r, 0, i, j].detach())
+                dy = float(0.1 * h * off[r, 1, i, j].detach())
                 moved = (rois[r] + torch.tensor([0, dx, dy, dx, dy], dtype=torch.double))[None]
                 exp = roi_align(feat, moved, 3, 1.0, 2, 'avg', True)[0, :, i, j]
                 assert torch.allclose(out[r, :, i, j], exp)
