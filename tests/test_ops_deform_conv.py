@@ -6,8 +6,14 @@ import torch
 import torch.nn.functional as F
 
 from legacy_runner.cnn.bricks.registry import CONV_LAYERS
-from legacy_runner.ops import (DeformConv2d, DeformConv2dPack, ModulatedDeformConv2d,
-                               ModulatedDeformConv2dPack, deform_conv2d, modulated_deform_conv2d)
+from legacy_runner.ops import (
+    DeformConv2d,
+    DeformConv2dPack,
+    ModulatedDeformConv2d,
+    ModulatedDeformConv2dPack,
+    deform_conv2d,
+    modulated_deform_conv2d,
+)
 
 # mmcv tests/test_ops/test_deform_conv.py
 INPUT = [[[[1., 2., 3.], [0., 1., 2.], [3., 5., 2.]]]]

@@ -8,9 +8,19 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from legacy_runner.ops import (DeformRoIPool, DeformRoIPoolPack, ModulatedDeformRoIPoolPack, RoIAlign,
-                               RoIPool, SimpleRoIAlign, deform_roi_pool, point_sample,
-                               rel_roi_point_to_rel_img_point, roi_align, roi_pool)
+from legacy_runner.ops import (
+    DeformRoIPool,
+    DeformRoIPoolPack,
+    ModulatedDeformRoIPoolPack,
+    RoIAlign,
+    RoIPool,
+    SimpleRoIAlign,
+    deform_roi_pool,
+    point_sample,
+    rel_roi_point_to_rel_img_point,
+    roi_align,
+    roi_pool,
+)
 
 # mmcv tests/test_ops/test_roi_align.py, test_deform_roi_pool.py (same inputs)
 INPUTS = [([[[[1., 2.], [3., 4.]]]], [[0., 0., 0., 1., 1.]]),
