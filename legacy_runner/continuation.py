@@ -149,6 +149,65 @@ class ResumablePass:
                     rng_at_first=self._rng_at_first)
 
 
+class EndlessLoader:
+    """Endless iteration over ``dataloader`` in :class:`ResumablePass` passes.
+
+    When a pass ends, ``epoch`` (the number of finished passes) goes up, the sampler is told
+    (``set_epoch``) and the next pass starts, without any pause. ``EndlessLoader(loader, epoch,
+    pass_state)`` or :meth:`restore` re-enters the pass a checkpoint recorded (:meth:`pass_state`).
+    Each runtime's loader subclasses it: ``batch_sampler_epoch`` also looks for ``set_epoch`` on
+    ``batch_sampler.sampler`` (mmengine does, mmcv does not); :meth:`_on_restart` may announce a
+    roll-over.
+    """
+
+    batch_sampler_epoch = False
+
+    def __init__(self, dataloader: Any, epoch: int = 0, pass_state: Optional[Dict[str, Any]] = None) -> None:
+        self._dataloader = dataloader
+        self._epoch = epoch
+        if epoch:  # a fresh loader's sampler is at epoch 0 already
+            self._set_sampler_epoch()
+        self.iter_loader = ResumablePass(dataloader, pass_state)
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    def _set_sampler_epoch(self) -> None:
+        sampler = getattr(self._dataloader, 'sampler', None)
+        if self.batch_sampler_epoch and not hasattr(sampler, 'set_epoch'):
+            sampler = getattr(getattr(self._dataloader, 'batch_sampler', None), 'sampler', None)
+        if hasattr(sampler, 'set_epoch'):
+            sampler.set_epoch(self._epoch)
+
+    def _on_restart(self) -> None:
+        """Called when a pass has ended, before the next one starts."""
+
+    def __next__(self) -> Any:
+        try:
+            return next(self.iter_loader)
+        except StopIteration:
+            self._on_restart()
+            self._epoch += 1
+            self._set_sampler_epoch()
+            self.iter_loader = ResumablePass(self._dataloader)
+            return next(self.iter_loader)
+
+    def restore(self, epoch: int, pass_state: Dict[str, Any]) -> None:
+        """Re-enter pass number ``epoch`` (``pass_state`` from :meth:`pass_state`)."""
+        self._epoch = epoch
+        self._set_sampler_epoch()
+        self.iter_loader = ResumablePass(self._dataloader, pass_state)
+
+    def pass_state(self) -> Dict[str, Any]:
+        """Where the current pass is (see :meth:`ResumablePass.state_dict`)."""
+        return self.iter_loader.state_dict()
+
+    def state_dict(self) -> Dict[str, Any]:
+        """The pass count and the position in the current pass."""
+        return dict(epoch=self._epoch, **{'pass': self.pass_state()})
+
+
 # ------------------------------------------------------------------------------------- gradients
 def pending_grads(params: List[torch.nn.Parameter]) -> List[Optional[torch.Tensor]]:
     """Gradients accumulated so far (for a save in the middle of an accumulation window)."""

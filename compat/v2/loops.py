@@ -9,6 +9,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from legacy_runner.continuation import (
+    EndlessLoader,
     ResumablePass,
     loader_generators,
     restore_grads,
@@ -233,51 +234,21 @@ class EpochBasedTrainLoop(_TrainLoop):
         return shared, {'pass': self._pass.state_dict() if in_pass else None}
 
 
-class _InfiniteDataloaderIterator:
+class _InfiniteDataloaderIterator(EndlessLoader):
     """Restarts the dataloader (with ``set_epoch``) when it is exhausted. No sleep, unlike mmengine.
 
     Each pass is a :class:`ResumablePass`; ``epoch`` counts the restarts, so that
     :meth:`restore` can re-enter the pass a checkpoint was saved in."""
 
-    def __init__(self, dataloader: DataLoader) -> None:
-        self._dataloader = dataloader
-        self._iterator = ResumablePass(dataloader)
-        self._epoch = 0
-
-    @property
-    def epoch(self) -> int:
-        return self._epoch
-
-    def pass_state(self) -> Dict[str, Any]:
-        return self._iterator.state_dict()
-
-    def restore(self, epoch: int, state: Dict[str, Any]) -> None:
-        """Re-enter pass number ``epoch`` (``state`` from :meth:`pass_state`)."""
-        self._epoch = epoch
-        self._set_epoch(epoch)
-        self._iterator = ResumablePass(self._dataloader, state)
-
-    def _set_epoch(self, epoch: int) -> None:
-        sampler = getattr(self._dataloader, 'sampler', None)
-        if not hasattr(sampler, 'set_epoch'):
-            sampler = getattr(getattr(self._dataloader, 'batch_sampler', None), 'sampler', None)
-        if hasattr(sampler, 'set_epoch'):
-            sampler.set_epoch(epoch)
+    batch_sampler_epoch = True
 
     def __iter__(self) -> '_InfiniteDataloaderIterator':
         return self
 
-    def __next__(self) -> Any:
-        try:
-            return next(self._iterator)
-        except StopIteration:
-            print_log('Reach the end of the dataloader, it will be restarted and continue to iterate. It is '
-                      'recommended to use `mmengine.dataset.InfiniteSampler` to enable the dataloader to '
-                      'iterate infinitely.', level=logging.WARNING)
-            self._epoch += 1
-            self._set_epoch(self._epoch)
-            self._iterator = ResumablePass(self._dataloader)
-            return next(self._iterator)
+    def _on_restart(self) -> None:
+        print_log('Reach the end of the dataloader, it will be restarted and continue to iterate. It is '
+                  'recommended to use `mmengine.dataset.InfiniteSampler` to enable the dataloader to '
+                  'iterate infinitely.', level=logging.WARNING)
 
 
 @LOOPS.register_module()
