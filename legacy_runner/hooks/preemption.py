@@ -30,6 +30,14 @@ class PreemptionHook(Hook):
         """For the caller of ``runner.run`` when it ends with an exception."""
         self.signal.uninstall()
 
+    def after_val_iter(self, runner: Any) -> None:
+        # a ('val', n) workflow phase can be long: stop there too; the last checkpoint (taken at
+        # the end of a train epoch at the latest) is where --auto-resume continues
+        signum = self.signal.agreed()
+        if signum:
+            self.signal.stopped(runner.world_size)
+            raise Preempted(signum, None, runner.iter)
+
     def after_train_iter(self, runner: Any) -> None:
         signum = self.signal.agreed()
         if not signum:
