@@ -155,6 +155,8 @@ def _public_names(fullname: str) -> List[str]:
 class _ShimLoader(importlib.abc.Loader):
     """Creates the lazy module of one mmcv module of the table."""
 
+    is_mmcv_shim = True  # see MmcvShimFinder
+
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> Optional[ModuleType]:
         return _ShimModule(spec.name)
 
@@ -182,6 +184,12 @@ _LOADER = _ShimLoader()
 
 class MmcvShimFinder(importlib.abc.MetaPathFinder):
     """Finds ``mmcv`` and the ``mmcv.*`` modules of the table; raises ImportError for the rest."""
+
+    # collect_env (core, which never imports the shim) recognises the finder and loader by this
+    is_mmcv_shim = True
+
+    def find_real_mmcv(self) -> Optional[str]:
+        return find_real_mmcv()
 
     def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None,
                   target: Optional[ModuleType] = None) -> Optional[importlib.machinery.ModuleSpec]:

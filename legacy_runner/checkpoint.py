@@ -304,7 +304,9 @@ def _fsync_dir(dirname: str) -> None:
             os.close(fd)
 
 
-def _atomic_write(filename: str, write: Callable[[io.BufferedWriter], None]) -> None:
+def atomic_write(filename: str, write: Callable[[io.BufferedWriter], None]) -> None:
+    """Write ``filename`` through ``write(f)`` on a temporary file that is then renamed over it, so a
+    crash never leaves a half-written checkpoint (both runtimes save through this)."""
     filename = osp.abspath(filename)
     mkdir_or_exist(osp.dirname(filename))
     tmp = _temp_path(filename)
@@ -338,7 +340,7 @@ def link_latest(filename: str, dst: str) -> None:
             with open(src, 'rb') as s:
                 shutil.copyfileobj(s, f)
 
-        _atomic_write(dst, copy)
+        atomic_write(dst, copy)
         return
     try:
         os.replace(tmp, dst)
@@ -382,4 +384,4 @@ def save_checkpoint(model: nn.Module, filename: str, optimizer: Any = None, meta
         checkpoint['optimizer'] = optimizer.state_dict()
     elif isinstance(optimizer, dict):
         checkpoint['optimizer'] = {name: optim.state_dict() for name, optim in optimizer.items()}
-    _atomic_write(filename, lambda f: torch.save(checkpoint, f))
+    atomic_write(filename, lambda f: torch.save(checkpoint, f))

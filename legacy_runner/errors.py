@@ -11,6 +11,12 @@ class ConfigError(Exception):
     registry type or an invalid value in a config section. The message names the file and key."""
 
 
+def check_positive_int(value: Any, key: str, fname: str) -> None:
+    """ConfigError unless ``value`` is a positive int (a bool is not): intervals, lengths, counts."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f'{fname}: {key}: must be a positive int, got {value!r}')
+
+
 def describe(exc: BaseException) -> str:
     """``exc``'s message on one line (a KeyError shows its text, not its repr)."""
     msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)

@@ -7,6 +7,7 @@ file and maybe the datasets were created.
 from typing import Any, Iterable, Tuple
 
 from .errors import ConfigError
+from .errors import check_positive_int as _check_interval
 from .registry import _suggest
 
 _DATASET_WRAPPERS = {'ConcatDataset': 'datasets', 'RepeatDataset': 'dataset'}
@@ -119,11 +120,6 @@ def _check_workflow(cfg: Any, fname: str) -> None:
         if mode == 'val' and not (cfg.get('data') or {}).get('val'):
             raise ConfigError(f"{fname}: data.val: missing, but the workflow has a {tuple(flow)!r} "
                               'phase (add data.val or drop the phase)')
-    if not any(flow[0] == 'train' for flow in workflow):
-        # mmcv counts epochs in train phases only: without one, its run loop never ends
-        raise ConfigError(f"{fname}: workflow: {[tuple(f) for f in workflow]!r} has no 'train' phase, so "
-                          "training would never end (add ('train', 1), or evaluate a checkpoint with "
-                          'the test command)')
 
 
 def _close(name: Any, choices: Tuple[str, ...]) -> str:
@@ -151,9 +147,6 @@ def _check_warmup(sub: Any, section: str, fname: str) -> None:
         raise ConfigError(f'{fname}: {section}.warmup_ratio: must be in (0, 1], got {ratio!r}')
 
 
-def _check_interval(value: Any, key: str, fname: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigError(f'{fname}: {key}: must be a positive int, got {value!r}')
 
 
 def check_train_values(cfg: Any, validate: bool = True) -> None:

@@ -6,9 +6,12 @@ mmengine checkpoints legitimately hold:
 
 - numpy arrays, dtypes and scalars (numpy 1 and numpy 2 module paths, the per-dtype classes);
 - ``collections.defaultdict`` with a builtin factory (it comes back as a real defaultdict);
-- mmengine's ``HistoryBuffer`` and ``MessageHub`` (and the OneCycle scheduler classes, whose state
-  refers to an annealing function), resolved to this package's classes in ``compat.v2``; mmengine
-  pickles a few ``getattr(<class>, <statistic>)`` calls, answered only for those classes and names.
+- classes registered by an upper layer (:func:`register_mapped_classes`): the v2 runtime maps
+  mmengine's ``HistoryBuffer`` and ``MessageHub`` (and the OneCycle scheduler classes, whose state
+  refers to an annealing function) to its own; mmengine pickles a few ``getattr(<class>, <statistic>)``
+  calls, answered only for those classes and names. This core module never imports that layer: a
+  launcher that may meet such files registers a provider (:func:`register_class_provider`) that
+  imports it, run only when a file names one of the provider's modules.
 
 Anything else is refused with :class:`UnsafeCheckpointError` naming the file and the refused global,
 without running any of the file's code. Trusting a file is explicit: ``--unsafe-load`` on the command
@@ -21,12 +24,11 @@ import contextlib
 import contextvars
 import pickle
 import re
-import sys
 import threading
 import types
 import zipfile
 from collections import OrderedDict, defaultdict
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 UNSAFE_HINT = ('if you trust this file, pass --unsafe-load on the command line '
                '(Python: unsafe=True, i.e. torch.load weights_only=False)')
@@ -73,17 +75,11 @@ def trusting(flag: bool = True) -> Iterator[None]:
         _scoped_unsafe.reset(token)
 
 
-# ----------------------------------------------------------------------------- mmengine's classes
-# mmengine path -> our (module, name); our own classes are allowed under their own names too
-_MAPPED_CLASSES: Dict[str, Tuple[str, str]] = {
-    'mmengine.logging.history_buffer.HistoryBuffer': ('compat.v2.logging', 'HistoryBuffer'),
-    'mmengine.logging.HistoryBuffer': ('compat.v2.logging', 'HistoryBuffer'),
-    'mmengine.logging.message_hub.MessageHub': ('compat.v2.logging', 'MessageHub'),
-    'mmengine.logging.MessageHub': ('compat.v2.logging', 'MessageHub'),
-    'mmengine.optim.scheduler.param_scheduler.OneCycleParamScheduler':
-        ('compat.v2.scheduler', 'OneCycleParamScheduler'),
-    'mmengine.optim.scheduler.lr_scheduler.OneCycleLR': ('compat.v2.scheduler', 'OneCycleLR'),
-}
+# ------------------------------------------------------------------------ registered (mmengine's) classes
+# pickled path -> class: what upper layers registered (each class also under its own path)
+_mapped: Dict[str, Any] = {}
+# (provider, pickled module prefixes it serves); a provider runs once, at the first load that needs it
+_providers: List[Tuple[Callable[[], None], Tuple[str, ...]]] = []
 # what ``getattr(cls, name)`` may fetch while loading: HistoryBuffer's statistics methods and
 # OneCycle's annealing functions (stored, never called by the loader)
 _GETATTR_NAMES = frozenset({'min', 'max', 'current', 'mean', '_annealing_cos', '_annealing_linear'})
@@ -91,31 +87,33 @@ _GETATTR_NAMES = frozenset({'min', 'max', 'current', 'mean', '_annealing_cos', '
 _FACTORIES = (list, dict, set, frozenset, tuple, int, float, str, bool)
 
 
-def _our_class(module: str, name: str) -> Any:
-    try:
-        return getattr(__import__(module, fromlist=[name]), name)
-    except (ImportError, AttributeError):
-        return None
+def register_mapped_classes(classes: Dict[str, type]) -> None:
+    """Allow ``classes`` (pickled path -> class) in safe loads, each class also under its own path."""
+    for path, cls in classes.items():
+        _mapped[path] = _mapped[f'{cls.__module__}.{cls.__qualname__}'] = cls
 
 
-_mapped: Optional[Dict[str, Any]] = None
+def register_class_provider(provider: Callable[[], None], prefixes: Tuple[str, ...]) -> None:
+    """``provider()`` registers classes (typically by importing their module); it runs at the first
+    load of a file that pickles a global from a module starting with one of ``prefixes``."""
+    _providers.append((provider, tuple(prefixes)))
+
+
+def _run_providers(wanted: Callable[[Tuple[str, ...]], bool]) -> None:
+    for entry in list(_providers):
+        if entry in _providers and wanted(entry[1]):
+            _providers.remove(entry)
+            entry[0]()
 
 
 def _mapped_classes() -> Dict[str, Any]:
-    """mmengine path -> our class, plus our classes under their own paths."""
-    global _mapped
-    if _mapped is None:
-        out: Dict[str, Any] = {}
-        for path, (module, name) in _MAPPED_CLASSES.items():
-            cls = _our_class(module, name)
-            if cls is not None:
-                out[path] = out[f'{module}.{name}'] = cls
-        _mapped = out
+    """Pickled path -> registered class, after every pending provider has run."""
+    _run_providers(lambda prefixes: True)
     return _mapped
 
 
 def _checked_getattr(obj: Any, name: str, *default: Any) -> Any:
-    if name not in _GETATTR_NAMES or obj not in (_mapped or {}).values():
+    if name not in _GETATTR_NAMES or obj not in _mapped.values():
         raise pickle.UnpicklingError(f'getattr({obj!r}, {name!r})')  # worded for UnsafeCheckpointError
     return getattr(obj, name, *default)
 
@@ -178,7 +176,7 @@ _allow_list: Optional[List[Any]] = None
 def safe_globals(with_v2_classes: bool = True) -> List[Any]:
     """The extra entries for ``torch.serialization.safe_globals``: objects, or (object, path) pairs
     where the pickled path differs from the object's own (numpy 1/2 paths, mmengine classes).
-    ``with_v2_classes`` adds mmengine's classes and ours (it imports ``compat.v2``)."""
+    ``with_v2_classes`` adds the registered classes, running the pending providers first."""
     global _allow_list
     if _allow_list is None:
         _allow_list = _base_entries()
@@ -211,11 +209,12 @@ def _base_entries() -> List[Any]:
 
 
 def _needs_v2_classes(source: Any) -> bool:
-    """Whether the file may name mmengine's (or our v2) classes. Importing ``compat.v2`` takes
-    seconds, so a legacy-runtime process that reads mmcv files does not pay for it: the pickle of
-    a torch.save zip is searched for such a GLOBAL (opcode ``c`` + module) first."""
-    if 'compat.v2.logging' in sys.modules:
-        return True
+    """Whether the file may name a registered class, running the providers it needs. A provider
+    may take seconds (importing the v2 runtime), so a legacy-runtime process that reads mmcv files
+    does not pay for it: the pickle of a torch.save zip is searched for a GLOBAL (opcode ``c`` +
+    module) from one of the provider's modules first."""
+    if not _providers:
+        return bool(_mapped)
     try:
         position = source.tell() if hasattr(source, 'seek') else None
         try:
@@ -226,8 +225,10 @@ def _needs_v2_classes(source: Any) -> bool:
             if position is not None:
                 source.seek(position)
     except Exception:  # legacy (non-zip) format, or not a checkpoint: resolve everything
+        _run_providers(lambda prefixes: True)
         return True
-    return b'cmmengine.' in data or b'ccompat.v2.' in data
+    _run_providers(lambda prefixes: any(b'c' + p.encode() in data for p in prefixes))
+    return bool(_mapped)
 
 
 _registered = 0

@@ -12,7 +12,19 @@ format a config came from.
 import importlib
 from typing import Any
 
+from legacy_runner import safe_load as _safe_load
+
 from .detect import MixedFormatError, classify_keys, detect_format
+
+
+def _import_v2_classes() -> None:
+    """A checkpoint pickles mmengine's (or our v2) classes: importing the v2 modules registers them
+    with the (core) safe loader, which runs this only when a file names such a module."""
+    importlib.import_module('compat.v2.logging')
+    importlib.import_module('compat.v2.scheduler')
+
+
+_safe_load.register_class_provider(_import_v2_classes, ('mmengine.', 'compat.v2.'))
 
 # public name -> submodule, loaded (with the bridges installed) on first access
 _LAZY = {

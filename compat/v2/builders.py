@@ -12,8 +12,8 @@ import torch
 from torch import nn
 
 from legacy_runner.dist import get_dist_info, init_dist
-from legacy_runner.runner.priority import Priority, get_priority
 from legacy_runner.seed import set_random_seed
+from legacy_runner.utils.priority import Priority, get_priority
 
 from .data import sync_random_seed
 from .hooks import Hook

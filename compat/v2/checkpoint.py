@@ -16,7 +16,7 @@ import torch
 from legacy_runner import safe_load
 from legacy_runner.checkpoint import (
     CheckpointLoader,
-    _atomic_write,
+    atomic_write,
     load_state_dict,
     revise_state_dict_keys,
 )
@@ -50,7 +50,7 @@ def load_model_weights(model: torch.nn.Module, checkpoint: Dict, strict: bool = 
 
 def save_checkpoint_file(checkpoint: Dict, filename: str) -> None:
     """Write ``checkpoint`` atomically (temp file + fsync + rename, from the shared core)."""
-    _atomic_write(filename, lambda f: torch.save(checkpoint, f))
+    atomic_write(filename, lambda f: torch.save(checkpoint, f))
 
 
 def find_latest_checkpoint(path: str) -> Optional[str]:

@@ -13,6 +13,7 @@ from typing import Any, Dict, Optional, Sequence, Union
 
 import numpy as np
 
+from legacy_runner import safe_load
 from legacy_runner.dist import get_dist_info
 from legacy_runner.utils.logging import _FORMAT
 
@@ -280,3 +281,11 @@ def print_log(msg: Any, logger: Union[None, str, logging.Logger] = 'current',
     elif logger != 'silent':
         raise TypeError(f'`logger` should be either a logging.Logger object, str, "silent", '
                         f'"current" or None, but got {type(logger)}')
+
+
+# checkpoints pickle mmengine's paths of these classes: the (core) safe loader resolves them to ours
+safe_load.register_mapped_classes({
+    'mmengine.logging.history_buffer.HistoryBuffer': HistoryBuffer,
+    'mmengine.logging.HistoryBuffer': HistoryBuffer,
+    'mmengine.logging.message_hub.MessageHub': MessageHub,
+    'mmengine.logging.MessageHub': MessageHub})

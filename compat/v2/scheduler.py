@@ -9,6 +9,7 @@ import copy
 from collections import Counter
 from typing import Any, Dict, List, Optional, Sequence
 
+from legacy_runner import safe_load
 from legacy_runner.schedules import (
     INF,
     ConstantSchedule,
@@ -386,6 +387,11 @@ def build_param_schedulers(optim_wrapper: Any, scheduler: Any, max_epochs: int, 
                               epoch_length)
             for name, wrapper in optim_wrapper.items()}
 
+
+# mmengine pickles its OneCycle classes (see ``_annealing_cos`` above): the (core) safe loader maps them here
+safe_load.register_mapped_classes({
+    'mmengine.optim.scheduler.param_scheduler.OneCycleParamScheduler': globals()['OneCycleParamScheduler'],
+    'mmengine.optim.scheduler.lr_scheduler.OneCycleLR': globals()['OneCycleLR']})
 
 __all__ = sorted(name for name, obj in list(globals().items())
                  if isinstance(obj, type) and name.endswith(('LR', 'Momentum', 'ParamScheduler'))

@@ -5,7 +5,7 @@ import platform
 import subprocess
 import sys
 from collections import OrderedDict
-from typing import Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 
 def _first_line(cmd: str) -> str:
@@ -37,8 +37,10 @@ def _module_version(name: str) -> str:
     return str(getattr(module, '__version__', 'unknown version'))
 
 
-def _shim_root() -> str:
-    return osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'compat', 'mmcv_glue')
+def _shim_finder() -> Any:
+    """The mmcv import shim's finder if it is installed. The shim lives in a layer above this core
+    module, which never imports it: its finder and loader carry ``is_mmcv_shim``."""
+    return next((f for f in sys.meta_path if getattr(f, 'is_mmcv_shim', False)), None)
 
 
 def _real_module(name: str) -> Optional[str]:
@@ -47,9 +49,9 @@ def _real_module(name: str) -> Optional[str]:
     Nothing is imported or activated: an active shim is asked (it knows its own finder), otherwise
     the import system is searched.
     """
-    shim = sys.modules.get('compat.mmcv_shim')
-    if name == 'mmcv' and shim is not None and hasattr(shim, 'find_real_mmcv'):
-        return shim.find_real_mmcv()
+    finder = _shim_finder()
+    if name == 'mmcv' and finder is not None:
+        return finder.find_real_mmcv()
     try:
         spec = importlib.util.find_spec(name)
     except (ImportError, ValueError):
@@ -57,7 +59,7 @@ def _real_module(name: str) -> Optional[str]:
     if spec is None:
         return None
     origin = spec.origin or (list(spec.submodule_search_locations or []) or [name])[0]
-    if osp.abspath(origin).startswith(_shim_root() + osp.sep):
+    if getattr(spec.loader, 'is_mmcv_shim', False):
         return None
     return origin
 
@@ -78,8 +80,7 @@ def openmmlab_env() -> Dict[str, str]:
     if mmcv_at is not None:
         env['mmcv resolves to'] = f'real mmcv {mmcv_version or ""}'.rstrip()
     else:
-        shim = sys.modules.get('compat.mmcv_shim')
-        active = shim is not None and getattr(shim, 'is_active', lambda: False)()
+        active = _shim_finder() is not None
         env['mmcv resolves to'] = 'legacy_runner (shim)' + ('' if active else (
             '; not active in this process: `python -m legacy_runner exec`, LEGACY_RUNNER_SHIM=1 or '
             '`import compat.mmcv_shim` activate it'))

@@ -7,7 +7,7 @@ from collections import deque
 from math import inf
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-from legacy_runner.checkpoint import _atomic_write
+from legacy_runner.checkpoint import atomic_write
 from legacy_runner.dist import get_dist_info
 
 from ..logging import print_log
@@ -40,7 +40,7 @@ def infer_rule(key: str,
 def write_last_checkpoint(work_dir: str, path: str) -> None:
     """Point ``work_dir/last_checkpoint`` at ``path`` (a complete file) atomically: a kill during
     the write leaves the previous pointer, never a torn one."""
-    _atomic_write(osp.join(work_dir, 'last_checkpoint'), lambda f: f.write(path.encode()))
+    atomic_write(osp.join(work_dir, 'last_checkpoint'), lambda f: f.write(path.encode()))
 
 
 def _remove(path: str) -> None:

@@ -4,7 +4,7 @@ from typing import Dict, Optional
 
 from torch import nn
 
-from ...hooks.hook import HOOKS, Hook
+from ...hook_base import HOOKS, Hook
 from ...utils.fileio import load
 from ...utils.logging import get_logger
 from .operator import BaseConvRFSearchOp, Conv2dRFSearchOp
