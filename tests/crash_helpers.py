@@ -5,14 +5,33 @@ hook flavour from tests/crash_hooks.py.
 """
 import os
 import os.path as osp
+import random
 import subprocess
 import sys
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TESTS = osp.join(ROOT, 'tests')
+CI_CRASH_TEST_SEED = 20240607  # CI replays the same kill points on every run
+
+
+def _crash_test_seed() -> Tuple[int, str]:
+    """The seed of the crash tests' random kill points, and where it came from: ``CRASH_TEST_SEED``
+    when set (to replay a failure), a fixed one under CI (``CI=true``), else a fresh draw."""
+    given = os.environ.get('CRASH_TEST_SEED', '').strip()
+    if given:
+        try:
+            return int(given), 'from CRASH_TEST_SEED'
+        except ValueError:
+            raise ValueError(f'CRASH_TEST_SEED={given!r} is not an integer') from None
+    if os.environ.get('CI', '').strip().lower() in ('1', 'true', 'yes'):
+        return CI_CRASH_TEST_SEED, 'fixed under CI=true'
+    return random.SystemRandom().randrange(1 << 30), 'random; set CRASH_TEST_SEED to replay'
+
+
+CRASH_TEST_SEED, CRASH_TEST_SEED_SOURCE = _crash_test_seed()
 
 
 def _env() -> Dict[str, str]:

@@ -21,6 +21,14 @@ HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(HERE)
 _SIGNAL_EXIT = re.compile(r'exitcode\s*:\s*-\d+')
 _TRACEBACK = 'Traceback (most recent call last)'
+RETRIED: List[str] = []  # one line per repeated run, for the end-of-run summary (tests/conftest.py)
+
+
+def _note_retry(message: str) -> None:
+    """Warn about a repeated run and keep it, with the running test's id, for the run's summary."""
+    test = os.environ.get('PYTEST_CURRENT_TEST', '?').rsplit(' (', 1)[0]
+    RETRIED.append(f'{test}: {message}')
+    warnings.warn(message, stacklevel=3)
 
 
 def free_port() -> int:
@@ -40,8 +48,8 @@ def spawn_with_retry(fn: Callable[..., None], make_args: Callable[[int], tuple],
         except mp.ProcessExitedException as e:
             if attempt == 2 or not e.signal_name:
                 raise
-            warnings.warn(f'a spawned process died by {e.signal_name} (native gloo teardown abort?); '
-                          'running them once more')
+            _note_retry(f'a spawned process died by {e.signal_name} (native gloo teardown abort?); '
+                        'running them once more')
 
 
 def torchrun_env(**extra: str) -> Dict[str, str]:
@@ -134,8 +142,8 @@ def run_torchrun(args: Sequence[str], *, nproc: int = 2, env: Optional[Dict[str,
         outputs = _rank_outputs(log_dir) if log_dir is not None else {}
         if attempt == 2 or not retry or not _teardown_abort(proc, outputs):
             return TorchrunResult(proc, outputs, attempt)
-        warnings.warn('torchrun: a rank died by a signal without a Python traceback (native gloo '
-                      'teardown abort?); running it once more')
+        _note_retry('torchrun: a rank died by a signal without a Python traceback (native gloo '
+                    'teardown abort?); running it once more')
         if on_retry is not None:
             on_retry()
     raise AssertionError('unreachable')  # pragma: no cover

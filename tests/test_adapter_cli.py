@@ -17,6 +17,8 @@ from adapter_helpers import ROOT, V1, V2
 from compat.adapter import MixedFormatError, detect_format
 from legacy_runner.cli import main
 
+pytestmark = pytest.mark.slow  # tier: see tests/conftest.py
+
 OLD_PKG = '''
 import json, os
 import torch

@@ -27,7 +27,7 @@ from compat.adapter import run
 from compat.convert import Options, convert_dict
 from legacy_runner.config import Config
 
-pytestmark = pytest.mark.usefixtures('lr_recorder_registered')
+pytestmark = [pytest.mark.usefixtures('lr_recorder_registered'), pytest.mark.slow]  # slow: tests/conftest.py
 SMALL = 512  # train samples: 16 iterations per epoch instead of 64
 CASES = {
     'mlp_step_epoch': ({'data.train.num_samples': SMALL}, {'train_dataloader.dataset.num_samples': SMALL}),

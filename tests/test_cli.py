@@ -15,6 +15,8 @@ from legacy_runner.cli import convert_main
 from legacy_runner.config import Config
 from legacy_runner.errors import ConfigError
 
+pytestmark = pytest.mark.slow  # tier: see tests/conftest.py
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(ROOT, 'configs_v1')
 STEP = osp.join(CONFIGS, 'mlp_step_epoch.py')

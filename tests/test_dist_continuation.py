@@ -20,6 +20,8 @@ from legacy_runner.parallel import MMDistributedDataParallel
 from legacy_runner.runner.iter_based_runner import IterBasedRunner
 from legacy_runner.utils.logging import get_logger
 
+pytestmark = pytest.mark.dist  # tier: see tests/conftest.py
+
 
 class Net(nn.Module):
     def __init__(self):

@@ -89,6 +89,7 @@ WORKER = textwrap.dedent('''
 ''')
 
 
+@pytest.mark.dist  # tier: see tests/conftest.py
 def test_two_process_gloo(tmp_path):
     script = tmp_path / 'worker.py'
     script.write_text(WORKER)

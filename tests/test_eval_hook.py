@@ -320,6 +320,7 @@ def _dist_worker(rank: int, world_size: int, port: int, tmpdir: str, out: str) -
         dist.destroy_process_group()
 
 
+@pytest.mark.dist  # tier: see tests/conftest.py
 def test_collect_results_two_processes_gloo(tmp_path):
     out = str(tmp_path / 'out.pt')
     spawn_with_retry(_dist_worker, lambda attempt: (2, free_port(), str(tmp_path / f'collect{attempt}'), out))

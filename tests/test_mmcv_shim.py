@@ -19,8 +19,9 @@ import pytest
 
 from compat._shim_finder import SHIM_ROOT, find_real_mmcv
 
-pytestmark = pytest.mark.skipif(find_real_mmcv() is not None,
-                                reason='a real mmcv is installed; these tests need its absence')
+pytestmark = [pytest.mark.skipif(find_real_mmcv() is not None,
+                                 reason='a real mmcv is installed; these tests need its absence'),
+              pytest.mark.slow]  # tier: see tests/conftest.py
 
 
 @pytest.fixture(scope='module')

@@ -210,6 +210,7 @@ def _ddp_worker(rank, world_size, init_file):
         dist.destroy_process_group()
 
 
+@pytest.mark.dist  # tier: see tests/conftest.py
 def test_mm_distributed_data_parallel_gloo(tmp_path, monkeypatch):
     if not dist.is_available():
         pytest.skip('torch.distributed is not available')

@@ -223,6 +223,7 @@ def _report(codes, outputs, attempts) -> str:
     return '\n'.join(parts)
 
 
+@pytest.mark.dist  # tier: see tests/conftest.py
 @pytest.mark.parametrize('config, option', [('configs_v1/mlp_step_epoch.py', 'runner.max_epochs=1'),
                                             ('configs_v2/mlp_step_epoch.py', 'train_cfg.max_epochs=1')])
 def test_two_slurm_tasks_train_through_the_cli(tmp_path, config, option):

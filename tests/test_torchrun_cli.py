@@ -19,6 +19,8 @@ import pytest
 import torch
 from dist_helpers import ROOT, _teardown_abort, run_torchrun, torchrun_env
 
+pytestmark = pytest.mark.dist  # tier: see tests/conftest.py
+
 # (config, --runtime, --cfg-options keeping the run short). 2048 train samples, batches of 32 per
 # rank: 32 iterations per epoch on each of the 2 ranks; the train log comes every 16 iterations.
 CASES = {

@@ -22,12 +22,15 @@ from typing import Dict, List, Tuple
 
 import pytest
 import torch
+from crash_helpers import CRASH_TEST_SEED
 from dist_helpers import ROOT, TorchrunResult, run_torchrun, torchrun_env
 from test_torchrun_cli import _rank1_writes
 
 from compat.v2.checkpoint import load_checkpoint_file
 
-SEED = int(os.environ.get('CRASH_TEST_SEED', random.SystemRandom().randrange(1 << 30)))
+pytestmark = pytest.mark.dist  # tier: see tests/conftest.py
+
+SEED = CRASH_TEST_SEED  # random, fixed under CI=true, or the CRASH_TEST_SEED variable
 RNG = random.Random(SEED)
 TOTAL, INTERVAL = 48, 16  # 32 iterations per pass over the data on each of the 2 ranks
 CASES = {

@@ -6,6 +6,8 @@ from v2_helpers import MeanErrorMetric, PointDataset, TwoLinear
 from compat.v2 import FlexibleRunner, Runner
 from compat.v2.compile import compile_model, compile_options, compile_unavailable_reason
 
+pytestmark = pytest.mark.slow  # tier: see tests/conftest.py
+
 
 def _run(tmp_path, name, compile_cfg, runner_cls=Runner):
     torch.manual_seed(0)

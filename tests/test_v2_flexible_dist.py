@@ -11,6 +11,8 @@ from v2_helpers import TwoLinear
 from compat.v2 import SingleDeviceStrategy
 from compat.v2.checkpoint import load_checkpoint_file
 
+pytestmark = pytest.mark.dist  # tier: see tests/conftest.py
+
 HERE = osp.dirname(osp.abspath(__file__))
 
 
