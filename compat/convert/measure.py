@@ -16,12 +16,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from legacy_runner.schedules import (
     CosineAnnealingLrPolicy,
     CosineAnnealingSchedule,
-    OneCycleMomentumPolicy,
     PolyLrPolicy,
     PolySchedule,
     ReduceOnPlateauSchedule,
 )
-from legacy_runner.schedules.v1 import _runner_lengths, build_v1_schedule
+from legacy_runner.schedules.v1 import _runner_lengths, v1_before_run
 from legacy_runner.schedules.v2 import build_v2_schedules, loop_lengths
 
 PARAMS = ('lr', 'momentum')
@@ -60,35 +59,6 @@ class GroupDiff:
             return 0.0, None, None
         g = max(range(len(values)), key=values.__getitem__)
         return values[g], self.where[param][g], g
-
-
-def _v1_setup(lr_cfg: Any, mom_cfg: Any, iter_runner: bool, max_iters: int, base_lrs: Sequence[float],
-              base_momenta: Optional[Sequence[float]], optimizer_name: str) -> Tuple[list, list, dict]:
-    """``before_run`` of the v1 updater hooks, as ``v1_trace`` does it."""
-    n = len(base_lrs)
-    values = {'lr': [float(v) for v in base_lrs],
-              'momentum': [float(v) for v in base_momenta] if base_momenta is not None else [0.0] * n}
-    schedules = []
-    if lr_cfg is not None:
-        lr_cfg = dict(lr_cfg)
-        if iter_runner:
-            lr_cfg.setdefault('by_epoch', False)
-        schedules.append(build_v1_schedule(lr_cfg, 'lr'))
-    if mom_cfg is not None:
-        schedules.append(build_v1_schedule(dict(mom_cfg), 'momentum'))
-    bases = []
-    for sched in schedules:
-        if sched.param == 'momentum' and base_momenta is None:
-            if isinstance(sched.policy, OneCycleMomentumPolicy):
-                raise ValueError('optimizer must support momentum with option enabled')
-            raise KeyError('betas')
-        sched.policy.check_run(max_iters)
-        group_bases = sched.policy.bases_from(values[sched.param], optimizer_name)
-        start = sched.policy.run_start_values(group_bases)
-        if start is not None:
-            values[sched.param] = list(start)
-        bases.append(group_bases)
-    return schedules, bases, values
 
 
 class _Track:
@@ -196,8 +166,8 @@ def group_diff(lr_cfg: Any, mom_cfg: Any, runner: Dict[str, Any], epoch_length: 
     """Per-group max relative lr/momentum difference of v1 (reference) vs v2 over the whole run."""
     L = epoch_length
     iter_runner, max_iters, max_epochs = _runner_lengths(dict(runner), L)
-    scheds, v1_bases, v1 = _v1_setup(lr_cfg, mom_cfg, iter_runner, max_iters, base_lrs, base_momenta,
-                                     optimizer_name)
+    scheds, v1_bases, v1 = v1_before_run(lr_cfg, mom_cfg, iter_runner, max_iters, base_lrs, base_momenta,
+                                         optimizer_name)
     tracks, v2, _ = _v2_setup(param_scheduler, train_cfg, L, base_lrs, v2_momenta)
     epoch_loop, _, v2_iters = loop_lengths(train_cfg, L)
     if v2_iters != max_iters:

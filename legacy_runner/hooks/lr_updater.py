@@ -19,8 +19,9 @@ def _map_groups(values: LrGroups, func: Any) -> LrGroups:
     return [func(v) for v in values]
 
 
-class LrUpdaterHook(Hook):
-    """Base LR updater: warmup handling and stage timing; subclasses provide ``get_lr``.
+class LrUpdaterHook(Hook, S.V1UpdaterStages):
+    """Base LR updater: warmup handling and stage timing (:class:`~legacy_runner.schedules.V1UpdaterStages`);
+    subclasses provide ``get_lr``.
 
     Args:
         by_epoch: recompute the LR at each epoch start (else at every iteration).
@@ -31,6 +32,7 @@ class LrUpdaterHook(Hook):
     """
 
     policy: Optional[S.V1Policy] = None  # set by the built-in subclasses
+    regular_attr = 'regular_lr'
 
     def __init__(self, by_epoch: bool = True, warmup: Optional[str] = None, warmup_iters: int = 0,
                  warmup_ratio: float = 0.1, warmup_by_epoch: bool = False) -> None:
@@ -47,6 +49,16 @@ class LrUpdaterHook(Hook):
             self.warmup_epochs = None
         self.base_lr: LrGroups = []  # initial lr of every param group
         self.regular_lr: LrGroups = []  # the lr without warmup
+
+    # the stage machine's primitives: mmcv's extension points get_regular_lr/get_warmup_lr/_set_lr
+    def _stage_regular(self, runner: Any) -> LrGroups:
+        return self.get_regular_lr(runner)
+
+    def _stage_warmup(self, cur_iter: int) -> LrGroups:
+        return self.get_warmup_lr(cur_iter)
+
+    def _stage_write(self, runner: Any, values: LrGroups) -> None:
+        self._set_lr(runner, values)
 
     def _set_lr(self, runner: Any, lr_groups: LrGroups) -> None:
         if isinstance(runner.optimizer, dict):
@@ -91,27 +103,12 @@ class LrUpdaterHook(Hook):
     def before_train_epoch(self, runner: Any) -> None:
         if self.warmup_iters is None:  # warmup_by_epoch: the loader length is known now
             self.warmup_iters = self.warmup_epochs * len(runner.data_loader)  # type: ignore[operator]
-        if not self.by_epoch:
-            return
-        self.regular_lr = self.get_regular_lr(runner)
-        self._set_lr(runner, self.regular_lr)
+        self.updater_epoch_start(runner)
 
     def before_train_iter(self, runner: Any) -> None:
-        cur_iter = runner.iter
         # IterBasedRunner never calls before_train_epoch, so warmup_by_epoch cannot resolve there
         assert isinstance(self.warmup_iters, int)
-        if not self.by_epoch:
-            self.regular_lr = self.get_regular_lr(runner)
-            if self.warmup is None or cur_iter >= self.warmup_iters:
-                self._set_lr(runner, self.regular_lr)
-            else:
-                self._set_lr(runner, self.get_warmup_lr(cur_iter))
-        elif self.warmup is None or cur_iter > self.warmup_iters:
-            return
-        elif cur_iter == self.warmup_iters:
-            self._set_lr(runner, self.regular_lr)
-        else:
-            self._set_lr(runner, self.get_warmup_lr(cur_iter))
+        self.updater_iter_start(runner, runner.iter)
 
 
 @HOOKS.register_module()

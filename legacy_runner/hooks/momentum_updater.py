@@ -19,8 +19,9 @@ def _optimizers(runner: Any) -> Dict[str, Any]:
     return {type(runner.optimizer).__name__: runner.optimizer}
 
 
-class MomentumUpdaterHook(Hook):
-    """Base momentum updater; subclasses provide ``get_momentum``.
+class MomentumUpdaterHook(Hook, S.V1UpdaterStages):
+    """Base momentum updater (stage timing: :class:`~legacy_runner.schedules.V1UpdaterStages`);
+    subclasses provide ``get_momentum``.
 
     Args:
         by_epoch: recompute at each epoch start (else at every iteration).
@@ -30,6 +31,7 @@ class MomentumUpdaterHook(Hook):
     """
 
     policy: Optional[S.V1Policy] = None  # set by the built-in subclasses
+    regular_attr = 'regular_momentum'
 
     def __init__(self, by_epoch: bool = True, warmup: Optional[str] = None, warmup_iters: int = 0,
                  warmup_ratio: float = 0.9) -> None:
@@ -40,6 +42,16 @@ class MomentumUpdaterHook(Hook):
         self.warmup_ratio = warmup_ratio
         self.base_momentum: MomentumGroups = []  # initial momentum of every param group
         self.regular_momentum: MomentumGroups = []  # the momentum without warmup
+
+    # the stage machine's primitives: mmcv's extension points get_regular_momentum/get_warmup_momentum
+    def _stage_regular(self, runner: Any) -> MomentumGroups:
+        return self.get_regular_momentum(runner)
+
+    def _stage_warmup(self, cur_iter: int) -> MomentumGroups:
+        return self.get_warmup_momentum(cur_iter)
+
+    def _stage_write(self, runner: Any, values: MomentumGroups) -> None:
+        self._set_momentum(runner, values)
 
     @staticmethod
     def _write(groups: List[Dict], values: List[float]) -> None:
@@ -93,25 +105,10 @@ class MomentumUpdaterHook(Hook):
             self.base_momentum = initial(runner.optimizer)
 
     def before_train_epoch(self, runner: Any) -> None:
-        if not self.by_epoch:
-            return
-        self.regular_momentum = self.get_regular_momentum(runner)
-        self._set_momentum(runner, self.regular_momentum)
+        self.updater_epoch_start(runner)
 
     def before_train_iter(self, runner: Any) -> None:
-        cur_iter = runner.iter
-        if not self.by_epoch:
-            self.regular_momentum = self.get_regular_momentum(runner)
-            if self.warmup is None or cur_iter >= self.warmup_iters:
-                self._set_momentum(runner, self.regular_momentum)
-            else:
-                self._set_momentum(runner, self.get_warmup_momentum(cur_iter))
-        elif self.warmup is None or cur_iter > self.warmup_iters:
-            return
-        elif cur_iter == self.warmup_iters:
-            self._set_momentum(runner, self.regular_momentum)
-        else:
-            self._set_momentum(runner, self.get_warmup_momentum(cur_iter))
+        self.updater_iter_start(runner, runner.iter)
 
 
 @HOOKS.register_module()

@@ -17,6 +17,7 @@ from .common import INF, annealing_cos, annealing_linear, cumulative, format_par
 from .compare import TraceDiff, compare_v1_v2, trace_diff
 from .v1 import (
     V1Schedule,
+    V1UpdaterStages,
     build_v1_schedule,
     check_warmup,
     policy_hook_type,
@@ -72,8 +73,8 @@ from .v2_specs import (
 __all__ = [
     'INF', 'annealing_cos', 'annealing_linear', 'cumulative', 'format_param', 'get_position_from_periods',
     'TraceDiff', 'compare_v1_v2', 'trace_diff',
-    'V1Schedule', 'build_v1_schedule', 'check_warmup', 'policy_hook_type', 'v1_trace', 'warmup_lr',
-    'warmup_momentum',
+    'V1Schedule', 'V1UpdaterStages', 'build_v1_schedule', 'check_warmup', 'policy_hook_type', 'v1_trace',
+    'warmup_lr', 'warmup_momentum',
     'LR_POLICIES', 'MOMENTUM_POLICIES', 'V1Policy', 'FixedLrPolicy', 'StepLrPolicy', 'ExpLrPolicy',
     'PolyLrPolicy', 'InvLrPolicy', 'CosineAnnealingLrPolicy', 'FlatCosineAnnealingLrPolicy',
     'CosineRestartLrPolicy', 'CyclicLrPolicy', 'OneCycleLrPolicy', 'LinearAnnealingLrPolicy',

@@ -5,6 +5,7 @@ groups at ``before_train_iter`` (stage timing, warmup, IterBasedRunner quirks) w
 """
 import copy
 import inspect
+from types import SimpleNamespace
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .v1_policies import LR_POLICIES, MOMENTUM_POLICIES, OneCycleMomentumPolicy, V1Policy
@@ -139,6 +140,76 @@ def build_v1_schedule(config: Dict[str, Any], param: str = 'lr') -> V1Schedule:
     return V1Schedule.from_hook_args(hook_type, kwargs)
 
 
+# ----------------------------------------------------------------------------- stage timing
+class V1UpdaterStages:
+    """When mmcv's updater hooks compute a value and write it: one LR or momentum parameter.
+
+    The LR/momentum updater hooks and :func:`v1_trace` both drive it: :meth:`updater_epoch_start`
+    at ``before_train_epoch``, :meth:`updater_iter_start` at ``before_train_iter``. A driver sets
+    ``by_epoch``, ``warmup``, ``warmup_iters`` (an int by the first iteration) and the attribute
+    named by ``regular_attr`` (the values without warmup), and supplies the regular values now
+    (:meth:`_stage_regular`), the warmup values from the stored regular ones
+    (:meth:`_stage_warmup`) and the write (:meth:`_stage_write`).
+    """
+
+    by_epoch: bool
+    warmup: Optional[str]
+    warmup_iters: Optional[int]
+    regular_attr = 'regular'
+
+    def _stage_regular(self, runner: Any) -> Any:
+        raise NotImplementedError
+
+    def _stage_warmup(self, cur_iter: int) -> Any:
+        raise NotImplementedError
+
+    def _stage_write(self, runner: Any, values: Any) -> None:
+        raise NotImplementedError
+
+    def updater_epoch_start(self, runner: Any) -> None:
+        """``before_train_epoch``: by-epoch schedules compute and write the epoch's regular values."""
+        if not self.by_epoch:
+            return
+        setattr(self, self.regular_attr, self._stage_regular(runner))
+        self._stage_write(runner, getattr(self, self.regular_attr))
+
+    def updater_iter_start(self, runner: Any, cur_iter: int) -> None:
+        """``before_train_iter``: by-iteration schedules recompute every iteration; by-epoch ones
+        only write during warmup and, once more, the regular values at its last iteration."""
+        if not self.by_epoch:
+            setattr(self, self.regular_attr, self._stage_regular(runner))
+            if self.warmup is None or cur_iter >= self.warmup_iters:  # type: ignore[operator]
+                self._stage_write(runner, getattr(self, self.regular_attr))
+            else:
+                self._stage_write(runner, self._stage_warmup(cur_iter))
+        elif self.warmup is None or cur_iter > self.warmup_iters:  # type: ignore[operator]
+            return
+        elif cur_iter == self.warmup_iters:
+            self._stage_write(runner, getattr(self, self.regular_attr))
+        else:
+            self._stage_write(runner, self._stage_warmup(cur_iter))
+
+
+class _TracedUpdater(V1UpdaterStages):
+    """A resolved schedule driving :class:`V1UpdaterStages` on plain lists (no optimizer)."""
+
+    def __init__(self, sched: V1Schedule, bases: List[Any], values: Dict[str, List[float]]) -> None:
+        self.sched, self.bases, self.values = sched, bases, values
+        self.by_epoch, self.warmup = sched.by_epoch, sched.warmup
+        self.warmup_iters = sched.warmup_iters_for(None)  # None until the loader length is known
+        self.regular: List[float] = []  # the hooks' regular_* lists stay empty until first computed
+
+    def _stage_regular(self, runner: Any) -> List[float]:
+        return self.sched.regular(self.bases, runner.iter, runner.epoch, runner.max_iters, runner.max_epochs)
+
+    def _stage_warmup(self, cur_iter: int) -> List[float]:
+        return self.sched.warmup_values(cur_iter, self.warmup_iters, self.regular)  # type: ignore[arg-type]
+
+    def _stage_write(self, runner: Any, values: List[float]) -> None:
+        if values:  # an empty list (no epoch hook ran yet) writes nothing, like zip() in mmcv
+            self.values[self.sched.param] = list(values)
+
+
 # ----------------------------------------------------------------------------- tracer
 def _runner_lengths(runner: Dict[str, Any], iters_per_epoch: int) -> Tuple[bool, int, Optional[int]]:
     rtype = runner.get('type', 'EpochBasedRunner')
@@ -172,6 +243,41 @@ def v1_trace(lr_config: Optional[Dict[str, Any]], momentum_config: Optional[Dict
         (IterBasedRunner: ``inner_iter`` is 0 and ``epoch`` lags one iteration at loader roll-over).
     """
     iter_runner, max_iters, max_epochs = _runner_lengths(dict(runner or {}), iters_per_epoch)
+    schedules, bases, values = v1_before_run(lr_config, momentum_config, iter_runner, max_iters, base_lrs,
+                                             base_momenta, optimizer_name)
+    updaters = [_TracedUpdater(sched, group_bases, values) for sched, group_bases in zip(schedules, bases)]
+    run = SimpleNamespace(iter=0, epoch=0, max_iters=max_iters, max_epochs=max_epochs)
+    records = []
+    for it in range(max_iters):
+        if iter_runner:
+            # IterLoader.epoch is read before next(), so it lags one iteration at roll-over
+            epoch = 0 if it == 0 else (it - 1) // iters_per_epoch
+            inner = 0
+        else:
+            epoch, inner = divmod(it, iters_per_epoch)
+        run.iter, run.epoch = it, epoch
+        if not iter_runner and inner == 0:  # before_train_epoch (never called by IterBasedRunner)
+            for u in updaters:
+                if u.warmup_iters is None:
+                    u.warmup_iters = u.sched.warmup_iters_for(iters_per_epoch)
+                u.updater_epoch_start(run)
+        for u in updaters:  # before_train_iter
+            assert isinstance(u.warmup_iters, int)
+            u.updater_iter_start(run, it)
+        records.append(dict(iter=it, epoch=epoch, inner_iter=inner, lr=list(values['lr']),
+                            momentum=list(values['momentum'])))
+    return records
+
+
+def v1_before_run(lr_config: Optional[Dict[str, Any]], momentum_config: Optional[Dict[str, Any]],
+                  iter_runner: bool, max_iters: int, base_lrs: Sequence[float],
+                  base_momenta: Optional[Sequence[float]],
+                  optimizer_name: str) -> Tuple[List[V1Schedule], List[list], Dict[str, List[float]]]:
+    """``before_run`` of the updater hooks, in registration order (lr hook first).
+
+    Returns the resolved schedules, each one's per-group bases and the param-group values it
+    leaves (``{'lr': [...], 'momentum': [...]}``; momentum 0 for an optimizer without one).
+    """
     n_groups = len(base_lrs)
     values = {'lr': [float(v) for v in base_lrs],
               'momentum': [float(v) for v in base_momenta] if base_momenta is not None else [0.0] * n_groups}
@@ -183,8 +289,6 @@ def v1_trace(lr_config: Optional[Dict[str, Any]], momentum_config: Optional[Dict
         schedules.append(build_v1_schedule(lr_config, 'lr'))
     if momentum_config is not None:
         schedules.append(build_v1_schedule(copy.deepcopy(momentum_config), 'momentum'))
-
-    # before_run, in registration order (lr hook first)
     bases: List[list] = []
     for sched in schedules:
         if sched.param == 'momentum' and base_momenta is None:
@@ -197,38 +301,4 @@ def v1_trace(lr_config: Optional[Dict[str, Any]], momentum_config: Optional[Dict
         if start is not None:
             values[sched.param] = list(start)
         bases.append(group_bases)
-    # the hooks' regular_* lists stay empty until first computed; warmup_iters may be pending
-    regular: List[list] = [[] for _ in schedules]
-    warmup_iters = [s.warmup_iters_for(None) for s in schedules]
-
-    records = []
-    for it in range(max_iters):
-        if iter_runner:
-            # IterLoader.epoch is read before next(), so it lags one iteration at roll-over
-            epoch = 0 if it == 0 else (it - 1) // iters_per_epoch
-            inner = 0
-        else:
-            epoch, inner = divmod(it, iters_per_epoch)
-            if inner == 0:  # before_train_epoch (never called by IterBasedRunner)
-                for k, sched in enumerate(schedules):
-                    if warmup_iters[k] is None:
-                        warmup_iters[k] = sched.warmup_iters_for(iters_per_epoch)
-                    if sched.by_epoch:
-                        regular[k] = sched.regular(bases[k], it, epoch, max_iters, max_epochs)
-                        values[sched.param] = list(regular[k])
-        for k, sched in enumerate(schedules):  # before_train_iter
-            w_iters = warmup_iters[k]
-            assert isinstance(w_iters, int)
-            if not sched.by_epoch:
-                regular[k] = sched.regular(bases[k], it, epoch, max_iters, max_epochs)
-                if sched.warmup is None or it >= w_iters:
-                    values[sched.param] = list(regular[k])
-                else:
-                    values[sched.param] = sched.warmup_values(it, w_iters, regular[k])
-            elif sched.warmup is not None and it <= w_iters and regular[k]:
-                # an empty regular list (no epoch hook ran) writes nothing, like zip() in mmcv
-                values[sched.param] = (list(regular[k]) if it == w_iters
-                                       else sched.warmup_values(it, w_iters, regular[k]))
-        records.append(dict(iter=it, epoch=epoch, inner_iter=inner, lr=list(values['lr']),
-                            momentum=list(values['momentum'])))
-    return records
+    return schedules, bases, values
