@@ -81,6 +81,47 @@ def pool_bins(input: Tensor, rois: Tensor, output_size: Any, y: Tensor, x: Tenso
     return out.permute(0, 3, 1, 2).contiguous()
 
 
+def _axis_weights(pos: Tensor, valid: Tensor, size: int) -> Tuple[Tensor, Tensor, int]:
+    """Interpolation weights of sample positions ``pos (R, P, G)`` along one axis, summed over
+    the samples of each bin: ``(R, P, K)`` weights on the window ``start (R,) + arange(K)``.
+    Uses the RoIAlign clamping rules; ``valid`` masks samples outside the RoI's grid or the map."""
+    p = pos.clamp(min=0)
+    low = p.floor().clamp(max=size - 1)
+    frac = torch.where(low >= size - 1, torch.zeros_like(p), p - low)
+    high = (low + 1).clamp(max=size - 1)
+    vw = valid.to(pos.dtype)
+    start = low.flatten(1).min(1)[0] if low.numel() else low.new_zeros(pos.shape[0])
+    k = int((high.flatten(1).max(1)[0] - start).max()) + 1 if low.numel() else 1
+    rel_low = (low - start[:, None, None]).long()
+    rel_high = (high - start[:, None, None]).long()
+    weights = pos.new_zeros(pos.shape[0], pos.shape[1], k)
+    weights.scatter_add_(2, rel_low, (1 - frac) * vw)
+    weights.scatter_add_(2, rel_high, frac * vw)
+    return weights, start.long(), k
+
+
+def _avg_pool_separable(input: Tensor, rois: Tensor, y: Tensor, x: Tensor, grid: Tensor,
+                        count: Tensor) -> Tensor:
+    """Average RoIAlign as ``Wy @ crop @ Wx^T`` per RoI: with a regular sample grid the bilinear
+    average of a bin factorises into a row and a column weighting, so each RoI only reads its own
+    window of the map once instead of four rows per sample."""
+    _, channels, height, width = input.shape
+    g_h, g_w = y.shape[-1], x.shape[-1]
+    in_grid_y = torch.arange(g_h, device=rois.device)[None, None, :] < grid[:, 0, None, None]
+    in_grid_x = torch.arange(g_w, device=rois.device)[None, None, :] < grid[:, 1, None, None]
+    # a sample outside [-1, size] on either axis contributes nothing (the kernel returns 0)
+    ok_y = in_grid_y & (y >= -1.0) & (y <= height)
+    ok_x = in_grid_x & (x >= -1.0) & (x <= width)
+    wy, sy, kh = _axis_weights(y, ok_y, height)
+    wx, sx, kw = _axis_weights(x, ok_x, width)
+    rows = (sy[:, None] + torch.arange(kh, device=rois.device)).clamp(max=height - 1)
+    cols = (sx[:, None] + torch.arange(kw, device=rois.device)).clamp(max=width - 1)
+    img = rois[:, 0].long()
+    crop = input[img[:, None, None], :, rows[:, :, None], cols[:, None, :]]  # (R, kh, kw, C)
+    out = torch.einsum('rph,rhwc,rqw->rcpq', wy.to(input.dtype), crop, wx.to(input.dtype))
+    return out / count.to(out.dtype)[:, None, None, None]
+
+
 def roi_chunks(num_rois: int, points_per_roi: int, channels: int) -> int:
     return max(1, _CHUNK_ELEMS // max(1, points_per_roi * channels))
 
@@ -110,8 +151,12 @@ def roi_align(input: Tensor, rois: Tensor, output_size: Union[int, Tuple[int, in
         sl = slice(s, s + step)
         gy = int(grid[sl, 0].max().clamp(min=1))
         gx = int(grid[sl, 1].max().clamp(min=1))
-        outs.append(pool_bins(input, rois[sl], output_size, y[sl, ..., :gy], x[sl, ..., :gx],
-                              grid[sl], count[sl], pool_mode))
+        if pool_mode == 'avg':
+            outs.append(_avg_pool_separable(input, rois[sl], y[sl, ..., :gy], x[sl, ..., :gx],
+                                            grid[sl], count[sl]))
+        else:
+            outs.append(pool_bins(input, rois[sl], output_size, y[sl, ..., :gy], x[sl, ..., :gx],
+                                  grid[sl], count[sl], pool_mode))
     return outs[0] if len(outs) == 1 else torch.cat(outs)
 
 
