@@ -9,7 +9,7 @@ import ast
 import pathlib
 import re
 import sys
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, List, Tuple
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # module prefix -> layer; the longest matching prefix wins
@@ -41,6 +41,11 @@ def layer(module: str) -> str:
     raise KeyError(module)
 
 
+def _is_ours(module: str) -> bool:
+    path = ROOT / module.replace('.', '/')
+    return path.is_dir() or path.with_suffix('.py').is_file()
+
+
 def module_name(path: pathlib.Path) -> Tuple[str, bool]:
     parts = list(path.relative_to(ROOT).with_suffix('').parts)
     is_package = parts[-1] == '__init__'
@@ -58,24 +63,26 @@ def imports(tree: ast.AST, name: str, is_package: bool) -> Iterator[Tuple[int, s
             if node.level:
                 anchor = package.split('.')[:len(package.split('.')) - node.level + 1]
                 base = '.'.join(anchor + ([base] if base else []))
-            yield node.lineno, base
-            # ``from pkg import sub`` may name a submodule: judge it as pkg.sub when that is ours
-            for alias in node.names:
-                if alias.name != '*' and (ROOT / base.replace('.', '/') / alias.name).exists():
-                    yield node.lineno, f'{base}.{alias.name}'
+            # ``from pkg import sub`` names a submodule: judge that one (else the module itself)
+            subs = [f'{base}.{a.name}' for a in node.names if a.name != '*' and _is_ours(f'{base}.{a.name}')]
+            yield from ((node.lineno, target) for target in subs or [base])
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and OURS.match(node.value):
             yield node.lineno, node.value
 
 
-def violations(files: Optional[List[pathlib.Path]] = None) -> List[str]:
+def check_source(text: str, name: str, is_package: bool = False, where: str = '<source>') -> List[str]:
+    """The violations of one module's source (``name``: its dotted name)."""
+    own = layer(name)
+    return [f'{where}:{line}: {own} module {name} uses {layer(target)} module {target}'
+            for line, target in imports(ast.parse(text, where), name, is_package)
+            if OURS.match(target) and layer(target) not in MAY_USE[own]]
+
+
+def violations() -> List[str]:
     out = []
-    for path in files or sorted([*ROOT.glob('legacy_runner/**/*.py'), *ROOT.glob('compat/**/*.py')]):
+    for path in sorted([*ROOT.glob('legacy_runner/**/*.py'), *ROOT.glob('compat/**/*.py')]):
         name, is_package = module_name(path)
-        own = layer(name)
-        for line, target in imports(ast.parse(path.read_text(), str(path)), name, is_package):
-            if OURS.match(target) and layer(target) not in MAY_USE[own]:
-                out.append(f'{path.relative_to(ROOT)}:{line}: {own} module {name} uses {layer(target)} '
-                           f'module {target}')
+        out += check_source(path.read_text(), name, is_package, str(path.relative_to(ROOT)))
     return out
 
 

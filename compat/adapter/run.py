@@ -12,11 +12,14 @@ from typing import Any, Dict, Optional, Tuple
 
 from legacy_runner.config import Config
 from legacy_runner.errors import ConfigError, checkpoint_input, load_config
+from legacy_runner.loss_checks import set_allow_nonfinite
 
 from .detect import detect_format
-from .registries import install
+from .registries import install, install_on_demand
 
-install()  # running either format needs the bridges and the registry links
+# The v2 runtime needs the bridges and the registry links (installed when a run resolves to it);
+# a v1 run links only if its config names a model legacy MODELS does not know (a v1/v2 mix).
+install_on_demand()
 
 RUNTIMES = ('auto', 'v1', 'v2')
 _V2_ONLY_HOOKS = ('V1DatasetBinderHook', 'LegacyCheckpointHook')
@@ -38,6 +41,7 @@ def convert_in_memory(cfg: Config, echo: bool = True) -> Tuple[Config, str]:
 
 def with_bridge_hooks(cfg: Config) -> Config:
     """Add the adapter's hooks to a v2 config: V1DatasetMetric binding and v1-checkpoint resume."""
+    install()  # the hooks, and the v1 models/datasets a v2 config may name, come with the links
     hooks = list(cfg.get('custom_hooks') or [])
     names = {h.get('type') if isinstance(h, dict) else type(h).__name__ for h in hooks}
     for name in _V2_ONLY_HOOKS:
@@ -87,8 +91,11 @@ def _v2_train_cfg(cfg: Config, args: argparse.Namespace) -> Dict[str, Any]:
 
 
 def _v1_checkpoint_args(args: argparse.Namespace) -> None:
-    """Point the legacy runtime at legacy-layout copies of v2 checkpoints (resume_from / load_from)."""
-    from .checkpoints import load_any_checkpoint, v2_to_v1_file
+    """Point the legacy runtime at legacy-layout copies of v2 checkpoints (resume_from / load_from).
+
+    Read with the core loader: a v1 file does not import the v2 runtime; a v2 file does (its message
+    hub needs the v2 classes, which the safe loader's provider imports)."""
+    from legacy_runner.safe_load import torch_load
     cfg = load_config(args.config, args.cfg_options)
     work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         './work_dirs', osp.splitext(osp.basename(args.config))[0])
@@ -98,9 +105,10 @@ def _v1_checkpoint_args(args: argparse.Namespace) -> None:
         if not path or not osp.isfile(path):
             continue
         with checkpoint_input(path, f'{key} checkpoint'):
-            is_v2 = 'message_hub' in load_any_checkpoint(path)
+            is_v2 = 'message_hub' in torch_load(path, map_location='cpu')
         if not is_v2:
             continue
+        from .checkpoints import v2_to_v1_file
         converted = v2_to_v1_file(path, work_dir)
         if attr and getattr(args, attr):
             setattr(args, attr, converted)
@@ -124,6 +132,7 @@ def _v2_preflight(cfg: Config, training: bool, checkpoint: Any = None,
 def train(args: argparse.Namespace) -> Any:
     """The ``train`` command on the chosen runtime; returns the runner."""
     cfg = load_config(args.config, args.cfg_options)
+    set_allow_nonfinite(bool(getattr(args, 'allow_nonfinite', False) or cfg.get('allow_nonfinite', False)))
     runtime, cfg = resolve(cfg, getattr(args, 'runtime', 'auto') or 'auto')
     if runtime == 'v1':
         from legacy_runner.train import run_train
