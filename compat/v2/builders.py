@@ -13,12 +13,14 @@ from torch import nn
 
 from legacy_runner.dist import get_dist_info, init_dist
 from legacy_runner.seed import set_random_seed
+from legacy_runner.utils.env import collect_env
 from legacy_runner.utils.priority import Priority, get_priority
 
 from .data import sync_random_seed
 from .hooks import Hook
 from .model import MMDistributedDataParallel, is_model_wrapper, revert_sync_batchnorm
 from .registry import HOOKS, MODEL_WRAPPERS, MODELS
+from .version import mmengine_version
 
 DEFAULT_HOOKS = (('runtime_info', dict(type='RuntimeInfoHook')), ('timer', dict(type='IterTimerHook')),
                  ('sampler_seed', dict(type='DistSamplerSeedHook')), ('logger', dict(type='LoggerHook')),
@@ -111,6 +113,29 @@ def set_randomness(seed: Optional[int] = None,
     if deterministic:
         torch.use_deterministic_algorithms(True)
     return seed
+
+
+def reseed_from_checkpoint(meta: Dict, randomness: Dict, logger: logging.Logger) -> Optional[int]:
+    """mmengine's resume rule for both runners: a checkpoint seed that differs from ``randomness['seed']``
+    replaces it (with a warning when one was configured) and everything is seeded again.
+
+    Returns the seed now in use, or None when nothing changed.
+    """
+    seed = meta.get('seed')
+    if seed is None or seed == randomness.get('seed'):
+        return None
+    if randomness.get('seed') is not None:
+        logger.warning(f'The value of random seed in the checkpoint "{seed}" is different from '
+                       f'the value in `randomness` config "{randomness.get("seed")}"')
+    randomness.update(seed=seed)
+    return set_randomness(**randomness)
+
+
+def system_env() -> Dict[str, Any]:
+    """The 'System environment' block both runners log: the shared report plus this runtime's version."""
+    env = collect_env()
+    env['MMEngine (compat)'] = mmengine_version
+    return env
 
 
 def runtime_env_lines(env_cfg: Dict, randomness: Dict, seed: int, launcher: str, distributed: bool,

@@ -15,7 +15,6 @@ from typing import Any, Dict, List, Optional, Union
 from torch import nn
 
 from legacy_runner.config import Config
-from legacy_runner.continuation import KEY
 
 from . import builders
 from .hooks import Hook
@@ -132,13 +131,7 @@ class FlexibleRunner(RunnerCore):
         self._seed = s.seed
 
     def _log_env(self) -> None:
-        env, runtime = self.strategy.collect_env()
-        dash = '-' * 60
-        system = ''.join(f'\n    {k}: {v}' for k, v in env.items())
-        rt = ''.join(f'\n    {k}: {v}' for k, v in runtime.items())
-        self.logger.info(f'\n{dash}\nSystem environment:{system}\n\nRuntime environment:{rt}\n{dash}\n')
-        if len(self.cfg):
-            self.logger.info(f'Config:\n{self.cfg_text}')
+        self._log_env_tables(*self.strategy.collect_env())
 
     # -- training, validation, test ----------------------------------------------------------
     def _take_components(self) -> None:
@@ -217,21 +210,10 @@ class FlexibleRunner(RunnerCore):
                         by_epoch: bool = True,
                         backend_args: Optional[Dict] = None) -> None:
         """Assemble meta and message hub here; the strategy adds weights/optimizer/schedulers and writes."""
-        if meta is None:
-            meta = {}
-        elif not isinstance(meta, dict):
-            raise TypeError(f'meta should be a dict or None, but got {type(meta)}')
+        meta = self._checked_meta(meta)
         record = self._continuation_record(save_optimizer)  # all ranks (gathered when distributed)
-        if record is not None:
-            meta[KEY] = record
-        meta.setdefault('epoch', self.epoch + 1 if by_epoch else self.epoch)
-        meta.setdefault('iter', self.iter if by_epoch else self.iter + 1)
-        meta.update(cfg=self.cfg_text, experiment_name=self.experiment_name)
-        if isinstance(self._train_loop, BaseLoop) and hasattr(self.train_dataloader.dataset, 'metainfo'):
-            meta['dataset_meta'] = self.train_dataloader.dataset.metainfo
-        if save_param_scheduler and self.param_schedulers is None:
-            self.logger.warning('`save_param_scheduler` is True but `self.param_schedulers` is None, so skip '
-                                'saving parameter schedulers')
+        stamp = dict(cfg=self.cfg_text, experiment_name=self.experiment_name)
+        self._fill_checkpoint_meta(meta, by_epoch, stamp, record, save_param_scheduler)
         self.strategy.save_checkpoint(osp.join(out_dir, filename), save_optimizer=save_optimizer,
                                       save_param_scheduler=save_param_scheduler,
                                       extra_ckpt=dict(meta=meta, message_hub=self.message_hub.state_dict()),
@@ -258,13 +240,7 @@ class FlexibleRunner(RunnerCore):
         if isinstance(self._train_loop, BaseLoop):
             self._train_loop._epoch = meta.get('epoch', 0)
             self._train_loop._iter = meta.get('iter', 0)
-            if meta.get('dataset_meta') != getattr(self.train_dataloader.dataset, 'metainfo', None):
-                self.logger.warning('The dataset metainfo from the resumed checkpoint is different from the '
-                                    'current training dataset, please check the correctness of the '
-                                    'checkpoint or the training dataset.')
+            self._check_dataset_meta(meta)
         if 'message_hub' in checkpoint:
             self.message_hub.load_state_dict(checkpoint['message_hub'])
-        if isinstance(self._train_loop, BaseLoop):
-            self._apply_continuation(meta, filename)
-        self._has_loaded = True
-        self.logger.info(f'resumed epoch: {self.epoch}, iter: {self.iter}')
+        self._finish_resume(meta, filename)

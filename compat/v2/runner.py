@@ -16,8 +16,6 @@ from torch import nn
 
 from legacy_runner.checkpoint import weights_to_cpu
 from legacy_runner.config import Config
-from legacy_runner.continuation import KEY
-from legacy_runner.utils.env import collect_env
 
 from . import builders
 from .checkpoint import (
@@ -30,7 +28,6 @@ from .checkpoint import (
 from .compile import compile_model
 from .hooks import Hook
 from .logging import MessageHub, build_logger, set_current_logger
-from .loops import BaseLoop
 from .optim import OptimWrapper, OptimWrapperDict, build_optim_wrapper
 from .registry import RUNNERS, set_default_scope
 from .runner_base import RunnerCore
@@ -206,34 +203,20 @@ class Runner(RunnerCore):
                         by_epoch: bool = True,
                         backend_args: Optional[Dict] = None) -> None:
         """Write ``{meta, state_dict, message_hub, optimizer, param_schedulers}`` (rank 0, atomically)."""
-        if meta is None:
-            meta = {}
-        elif not isinstance(meta, dict):
-            raise TypeError(f'meta should be a dict or None, but got {type(meta)}')
+        meta = self._checked_meta(meta)
         record = self._continuation_record(save_optimizer)  # all ranks (gathered when distributed)
         if self._rank != 0:
             return
-        meta.setdefault('epoch', self.epoch + 1 if by_epoch else self.epoch)
-        meta.setdefault('iter', self.iter if by_epoch else self.iter + 1)
-        meta.update(cfg=self.cfg_text,
-                    seed=self.seed,
-                    experiment_name=self.experiment_name,
-                    time=time.strftime('%Y%m%d_%H%M%S', time.localtime()),
-                    mmengine_version=mmengine_version)
-        if isinstance(self._train_loop, BaseLoop) and hasattr(self.train_dataloader.dataset, 'metainfo'):
-            meta['dataset_meta'] = self.train_dataloader.dataset.metainfo
-        if record is not None:
-            meta[KEY] = record  # after mmengine's keys
+        stamp = dict(cfg=self.cfg_text, seed=self.seed, experiment_name=self.experiment_name,
+                     time=time.strftime('%Y%m%d_%H%M%S', time.localtime()), mmengine_version=mmengine_version)
+        self._fill_checkpoint_meta(meta, by_epoch, stamp, record, save_param_scheduler)
         checkpoint: Dict[str, Any] = {
             'meta': meta,
             'state_dict': weights_to_cpu(self._unwrapped().state_dict()),  # no non-persistent buffers
             'message_hub': self.message_hub.state_dict()}
         if save_optimizer and isinstance(self.optim_wrapper, (OptimWrapper, OptimWrapperDict)):
             checkpoint['optimizer'] = self.optim_wrapper.state_dict()
-        if save_param_scheduler and self.param_schedulers is None:
-            self.logger.warning('`save_param_scheduler` is True but `self.param_schedulers` is None, so skip '
-                                'saving parameter schedulers')
-        elif save_param_scheduler and self.param_schedulers:
+        if save_param_scheduler and self.param_schedulers:
             checkpoint['param_schedulers'] = scheduler_state_dict(self.param_schedulers)
         self.call_hook('before_save_checkpoint', checkpoint=checkpoint)
         save_checkpoint_file(checkpoint, osp.join(out_dir, filename))
@@ -257,17 +240,10 @@ class Runner(RunnerCore):
         meta = checkpoint['meta']
         self.train_loop._epoch = meta['epoch']
         self.train_loop._iter = meta['iter']
-        seed = meta.get('seed')
-        if seed is not None and seed != self._randomness_cfg.get('seed'):
-            if self._randomness_cfg.get('seed') is not None:
-                self.logger.warning(f'The value of random seed in the checkpoint "{seed}" is different from '
-                                    f'the value in `randomness` config "{self._randomness_cfg.get("seed")}"')
-            self._randomness_cfg.update(seed=seed)
-            self._seed = builders.set_randomness(**self._randomness_cfg)
-        if meta.get('dataset_meta') != getattr(self.train_dataloader.dataset, 'metainfo', None):
-            self.logger.warning('The dataset metainfo from the resumed checkpoint is different from the '
-                                'current training dataset, please check the correctness of the checkpoint '
-                                'or the training dataset.')
+        seed = builders.reseed_from_checkpoint(meta, self._randomness_cfg, self.logger)
+        if seed is not None:
+            self._seed = seed
+        self._check_dataset_meta(meta)
         self.message_hub.load_state_dict(checkpoint['message_hub'])
         if 'optimizer' in checkpoint and resume_optimizer:
             self.optim_wrapper = build_optim_wrapper(self.model, self.optim_wrapper)
@@ -278,19 +254,10 @@ class Runner(RunnerCore):
             resume_param_scheduler = False
         if 'param_schedulers' in checkpoint and resume_param_scheduler:
             load_scheduler_state_dict(self.param_schedulers, checkpoint['param_schedulers'])
-        self._apply_continuation(meta, filename)
-        self._has_loaded = True
-        self.logger.info(f'resumed epoch: {self.epoch}, iter: {self.iter}')
+        self._finish_resume(meta, filename)
 
     # -- logging helpers ---------------------------------------------------------------------
     def _log_env(self, env_cfg: Dict) -> None:
-        env = collect_env()
-        env['MMEngine (compat)'] = mmengine_version
         runtime = builders.runtime_env_lines(env_cfg, self._randomness_cfg, self._seed, self._launcher,
                                              self._distributed, self._world_size)
-        dash = '-' * 60
-        system = ''.join(f'\n    {k}: {v}' for k, v in env.items())
-        rt = ''.join(f'\n    {k}: {v}' for k, v in runtime.items())
-        self.logger.info(f'\n{dash}\nSystem environment:{system}\n\nRuntime environment:{rt}\n{dash}\n')
-        if len(self.cfg):
-            self.logger.info(f'Config:\n{self.cfg_text}')
+        self._log_env_tables(builders.system_env(), runtime)

@@ -4,6 +4,7 @@ log processor, load-or-resume, config dump. :class:`~compat.v2.runner.Runner` an
 model, the optimizer and the schedulers and in who does checkpoint I/O (the runner or a strategy).
 """
 import contextlib
+import logging
 import os
 import os.path as osp
 from typing import Any, Callable, Dict, List, Optional, Union
@@ -53,6 +54,7 @@ class RunnerCore:
     """Mixin with the runner surface the loops and hooks use; subclasses set the attributes."""
 
     cfg: Any
+    logger: logging.Logger
     _extra: Dict[str, Any]
     _hooks: List[Hook]
     _dispatch: Dict[str, List[Any]]
@@ -171,6 +173,15 @@ class RunnerCore:
                                'when initializing runner.')
         return getattr(self, f'{mode}_loop')
 
+    def _log_env_tables(self, env: Dict[str, Any], runtime: Dict[str, Any]) -> None:
+        """Log the system and runtime environment blocks, then the config (when there is one)."""
+        dash = '-' * 60
+        system = ''.join(f'\n    {k}: {v}' for k, v in env.items())
+        rt = ''.join(f'\n    {k}: {v}' for k, v in runtime.items())
+        self.logger.info(f'\n{dash}\nSystem environment:{system}\n\nRuntime environment:{rt}\n{dash}\n')
+        if len(self.cfg):
+            self.logger.info(f'Config:\n{self.cfg_text}')
+
     def _build_log_processor(self, log_processor: Any) -> LogProcessor:
         if isinstance(log_processor, LogProcessor):
             return log_processor
@@ -237,6 +248,44 @@ class RunnerCore:
             self.logger.warning(f'last_checkpoint names {named}, which does not exist; resuming from '
                                 f'the newest complete checkpoint in the work_dir instead: {fallback}')
         return fallback
+
+    # -- checkpoint meta and resume, shared by Runner and FlexibleRunner ----------------------
+    @staticmethod
+    def _checked_meta(meta: Optional[Dict]) -> Dict:
+        if meta is None:
+            return {}
+        if not isinstance(meta, dict):
+            raise TypeError(f'meta should be a dict or None, but got {type(meta)}')
+        return meta
+
+    def _fill_checkpoint_meta(self, meta: Dict, by_epoch: bool, stamp: Dict[str, Any],
+                              record: Optional[Dict[str, Any]], save_param_scheduler: bool) -> None:
+        """mmengine's checkpoint meta in its key order: epoch/iter (a hook's own values win), the
+        runner's ``stamp`` (config text, experiment...), the training dataset's metainfo, then the
+        continuation record. Warns when schedulers are to be saved but there are none."""
+        meta.setdefault('epoch', self.epoch + 1 if by_epoch else self.epoch)
+        meta.setdefault('iter', self.iter if by_epoch else self.iter + 1)
+        meta.update(stamp)
+        if isinstance(self._train_loop, BaseLoop) and hasattr(self.train_dataloader.dataset, 'metainfo'):
+            meta['dataset_meta'] = self.train_dataloader.dataset.metainfo
+        if record is not None:
+            meta[KEY] = record  # after mmengine's keys
+        if save_param_scheduler and self.param_schedulers is None:
+            self.logger.warning('`save_param_scheduler` is True but `self.param_schedulers` is None, so skip '
+                                'saving parameter schedulers')
+
+    def _check_dataset_meta(self, meta: Dict) -> None:
+        """Warn when a resumed checkpoint was trained on data with other metainfo."""
+        if meta.get('dataset_meta') != getattr(self.train_dataloader.dataset, 'metainfo', None):
+            self.logger.warning('The dataset metainfo from the resumed checkpoint is different from the '
+                                'current training dataset, please check the correctness of the checkpoint '
+                                'or the training dataset.')
+
+    def _finish_resume(self, meta: Dict, filename: str) -> None:
+        if isinstance(self._train_loop, BaseLoop):
+            self._apply_continuation(meta, filename)
+        self._has_loaded = True
+        self.logger.info(f'resumed epoch: {self.epoch}, iter: {self.iter}')
 
     # -- continuation records ----------------------------------------------------------------
     def _continuation_record(self, save_optimizer: bool = True) -> Optional[Dict[str, Any]]:

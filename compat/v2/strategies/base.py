@@ -15,7 +15,6 @@ from torch import nn
 
 from legacy_runner.checkpoint import weights_to_cpu
 from legacy_runner.continuation import KEY
-from legacy_runner.utils.env import collect_env
 
 from .. import builders
 from ..checkpoint import (
@@ -97,8 +96,7 @@ class BaseStrategy:
 
     def collect_env(self) -> 'tuple[Dict, Dict]':
         """``(system_env, runtime_env)``: the runtime part prints the *configured* seed (mmengine)."""
-        env = collect_env()
-        env['MMEngine (compat)'] = mmengine_version
+        env = builders.system_env()
         runtime: 'OrderedDict[str, Any]' = OrderedDict(launcher=self._launcher, randomness=self._randomness)
         runtime.update({k: v for k, v in self._env_kwargs.items() if k not in ('launcher', 'randomness')})
         runtime.update(self._randomness)
@@ -252,12 +250,8 @@ class BaseStrategy:
         if resume_param_scheduler and sched_state is not None and self.param_schedulers:
             load_scheduler_state_dict(self.param_schedulers, sched_state)
         meta = checkpoint.get('meta', {})
-        seed = meta.get('seed')
-        if seed is not None and seed != self._randomness.get('seed'):
-            if self._randomness.get('seed') is not None:
-                self.logger.warning(f'The value of random seed in the checkpoint "{seed}" is different from '
-                                    f'the value in `randomness` config "{self._randomness.get("seed")}"')
-            self._randomness.update(seed=seed)
-            self._seed = builders.set_randomness(**self._randomness)
+        seed = builders.reseed_from_checkpoint(meta, self._randomness, self.logger)
+        if seed is not None:
+            self._seed = seed
         self._init_counts(meta.get('iter', 0))
         return checkpoint
