@@ -12,6 +12,7 @@
 - :func:`write_png`, :func:`write_cls_folder`, :func:`write_seg_folder`: tiny generated datasets.
 - :func:`walk_failures`: imports every subpackage of a codebase in one subprocess.
 """
+import glob
 import hashlib
 import json
 import os
@@ -52,6 +53,7 @@ PURE_DEPS: Dict[str, str] = {
     'six': 'six',                    # mmdet.core.utils.misc
     'json_tricks': 'json_tricks',    # mmpose datasets
     'munkres': 'munkres',            # mmpose bottom-up grouping
+    'onnxruntime': 'onnxruntime',    # mmcls.core.export (ONNX export checks)
 }
 # Third-party modules the codebases import that cannot be installed beside this torch/numpy:
 # xtcocotools' wheels are built against numpy 1 (its C extension fails to load on numpy 2);
@@ -161,17 +163,18 @@ def write_png(path: str, array: np.ndarray) -> None:
                 + chunk(b'IEND', b''))
 
 
-# Class colours (RGB) of the classification set: far apart, so a few iterations learn them.
-CLS_COLORS = ((220, 40, 40), (40, 40, 220))
+# Class colours (RGB) of the classification set: close, under heavy noise, so that a few
+# iterations give an accuracy that depends on the weights (not a trivial 100%).
+CLS_COLORS = ((140, 110, 110), (110, 110, 140))
 
 
-def write_cls_folder(root: str, per_class: int = 8, size: int = 32, seed: int = 0,
-                     classes: Sequence[str] = ('red', 'blue')) -> List[str]:
+def write_cls_folder(root: str, per_class: int = 8, size: int = 32, seed: int = 0, noise: float = 60.0,
+                     classes: Sequence[str] = ('reddish', 'bluish')) -> List[str]:
     """``root/<class>/<i>.png`` (mmcls CustomDataset layout): noisy images of one colour per class."""
     rng = np.random.default_rng(seed)
     for name, color in zip(classes, CLS_COLORS):
         for i in range(per_class):
-            img = np.asarray(color, np.float64) + rng.normal(0, 25, (size, size, 3))
+            img = np.asarray(color, np.float64) + rng.normal(0, noise, (size, size, 3))
             write_png(osp.join(root, name, f'{i:03d}.png'), np.clip(img, 0, 255))
     return list(classes)
 
@@ -189,6 +192,29 @@ def write_seg_folder(root: str, split: str, count: int = 4, size: Tuple[int, int
         img = np.where(label[..., None] == 1, 200.0, 50.0) + rng.normal(0, 20, (h, w, 3))
         write_png(osp.join(root, 'img_dir', split, f'{i:03d}.png'), np.clip(img, 0, 255))
         write_png(osp.join(root, 'ann_dir', split, f'{i:03d}.png'), label)
+
+
+def json_log(work_dir: str) -> List[Dict[str, object]]:
+    """The records of the one ``*.log.json`` a legacy (mmcv-style) run left in ``work_dir``."""
+    logs = sorted(glob.glob(osp.join(work_dir, '*.log.json')))
+    assert len(logs) == 1, f'expected one .log.json in {work_dir}, found {logs}'
+    with open(logs[0]) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def state_dict(path: str) -> Dict[str, object]:
+    """The ``state_dict`` of a checkpoint file (either layout)."""
+    import torch
+    return torch.load(path, map_location='cpu', weights_only=False)['state_dict']
+
+
+def assert_same_weights(a: str, b: str) -> None:
+    """Two checkpoints hold bitwise-equal weights (same keys)."""
+    import torch
+    sa, sb = state_dict(a), state_dict(b)
+    assert sa.keys() == sb.keys(), f'{a} and {b} have different keys'
+    different = [k for k in sa if not torch.equal(sa[k], sb[k])]
+    assert not different, f'{a} and {b} differ in {len(different)} tensors, e.g. {different[:3]}'
 
 
 # -- import walk ---------------------------------------------------------------------------------
