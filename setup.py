@@ -7,7 +7,7 @@ from setuptools.command.build_py import build_py
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-# --- mmcv import shim: install legacy_runner_shim.pth into site-packages (issue 6) -----------------
+# --- mmcv import shim: install legacy_runner_shim.pth into site-packages -----------------
 # The .pth line does nothing unless LEGACY_RUNNER_SHIM is set (then it imports compat._shim_env).
 # `pip install .`: build_py puts the file at the wheel root; `pip install -e .`: the editable
 # wheel gets it too (setuptools' editable_wheel build step). Nothing else in this file depends on it.

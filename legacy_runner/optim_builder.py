@@ -60,7 +60,7 @@ def dcn_module_types() -> Tuple[type, ...]:
     """Classes counted as deformable convs by the ``dcn_offset_lr_mult`` rule.
 
     mmcv only recognises its compiled DeformConv2d/ModulatedDeformConv2d ops. This package has no
-    compiled ops, so the rule is inactive (spec §7 #21); tests patch this function to exercise it.
+    compiled ops, so the rule is inactive; tests patch this function to exercise it.
     """
     return ()
 

@@ -1,4 +1,4 @@
-"""Bridges (issue 6 item 2): v1 model / hook / dataset.evaluate in the v2 runtime, a v2 model on the
+"""Bridges: v1 model / hook / dataset.evaluate in the v2 runtime, a v2 model on the
 legacy runners, the registry links, LegacyOrderSampler and MultiOptimWrapperConstructor."""
 import logging
 
@@ -139,7 +139,8 @@ def test_multi_optim_wrapper_constructor():
 
 
 def test_v1_model_under_v2_ddp_matches_the_plain_route(tmp_path):
-    """Rulebook §5.1: v2's MMDistributedDataParallel does not call ``module.train_step``; the bridge's
+    """v2's MMDistributedDataParallel does not call ``module.train_step`` (conversion rules: v1 models
+    on v2); the bridge's
     ``data_preprocessor``/``forward(mode='loss')``/``parse_losses`` give the same step (1-process gloo)."""
     import torch.distributed as dist
 

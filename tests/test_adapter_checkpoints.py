@@ -1,6 +1,6 @@
-"""Cross-format checkpoints (issue 6 item 4): the golden mmcv checkpoint resumes in the v2 runtime and
+"""Cross-format checkpoints: the golden mmcv checkpoint resumes in the v2 runtime and
 the golden mmengine checkpoint in the legacy runtime, each continuing at the right epoch/iter and lr;
-``load_from`` both ways; the IterBasedRunner ``iter`` quirk (v1 spec §7 #1)."""
+``load_from`` both ways; the IterBasedRunner ``iter`` quirk."""
 import logging
 import os
 import os.path as osp

@@ -1,4 +1,4 @@
-"""Detection and dispatch (issue 6 item 1): ``python -m legacy_runner train|test CFG --runtime auto|v1|v2``.
+"""Detection and dispatch: ``python -m legacy_runner train|test CFG --runtime auto|v1|v2``.
 
 The "old codebase" here is a package with its own model, dataset and hook registered in the legacy
 registries (imported with ``custom_imports``); the same v1 config runs on the legacy runtime and,
@@ -134,7 +134,8 @@ def test_detect_format_and_mixed_keys():
     assert detect_format(dict(model={}, train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=1),
                               optim_wrapper={})) == 'v2'
     assert detect_format(dict(model={})) == 'v1'
-    # old mmdet: top-level model-level train_cfg/test_cfg are v1 keys, not loop configs (rulebook §1.9)
+    # old mmdet: top-level model-level train_cfg/test_cfg are v1 keys, not loop configs
+    # (conversion rules: Model-level keys)
     assert detect_format(dict(optimizer={}, train_cfg=dict(rpn={}), test_cfg=dict(rcnn={}))) == 'v1'
     assert detect_format(dict(val_cfg={}, test_cfg={})) == 'v2'
     with pytest.raises(MixedFormatError) as err:
@@ -199,7 +200,7 @@ def test_train_command_line_maps_onto_the_v2_runtime(tmp_path):
 
 
 def test_mmcv_old_codebase_runs_on_the_v2_runtime(tmp_path):
-    """Issue 6 acceptance: the mmcv-importing old codebase (tests/old_codebase.py, run through the mmcv
+    """Acceptance: the mmcv-importing old codebase (tests/old_codebase.py, run through the mmcv
     shim) trains with ``--runtime v2``; its v1 hook fires at the iterations/epochs it fires at in v1."""
     import old_codebase as oc
     code = oc.write_old_codebase(str(tmp_path))

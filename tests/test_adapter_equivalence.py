@@ -1,10 +1,10 @@
-"""End-to-end equivalence (issue 6 item 5): every configs_v1 example trained on the legacy runtime and
+"""End-to-end equivalence: every configs_v1 example trained on the legacy runtime and
 its generated configs_v2 twin trained on the v2 runtime (same seed, CPU) end with bitwise-identical
 weights and the same per-iteration lr; the approximate example stays within its reported bound.
 
 Shortened with cfg-options only where it keeps the schedule shape (fewer samples per epoch). The v1
 side drops the ``('val', 1)`` workflow phase of mlp_step_epoch: it draws from the global RNGs (a
-shuffled loader and the noise transform on the val split) and has no v2 counterpart (rulebook §1.1,
+shuffled loader and the noise transform on the val split) and has no v2 counterpart (conversion rules: Loop,
 reported as dropped), so it would shift the sample order of the following epochs.
 """
 import math
@@ -59,7 +59,8 @@ def test_bitwise_equivalent(name, tmp_path):
     for key in w1:
         assert torch.equal(w1[key], w2[key]), key
     assert [i for i, _ in lr1] == [i for i, _ in lr2] == list(range(len(lr1)))
-    # same lr per iteration: EXACT in the rulebook's sense (float rounding of the two formulas only)
+    # same lr per iteration: EXACT in the sense of docs/conversion-rules.md (float rounding of the two
+    # formulas only)
     for (_, a), (_, b) in zip(lr1, lr2):
         assert a == pytest.approx(b, rel=1e-13, abs=0)
 

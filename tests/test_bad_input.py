@@ -1,4 +1,4 @@
-"""Bad input through the command line (issue 7, item 4): every case exits with code 2 and one
+"""Bad input through the command line: every case exits with code 2 and one
 ``error:`` line on stderr (no traceback) that names the file, the key and the value.
 
 Each case is a small v1 config in ``tmp_path`` inheriting ``configs_v1/mlp_step_epoch.py`` through
@@ -211,7 +211,7 @@ def test_v1_missing_val_split_via_cfg_options(tmp_path, cli):
 
 
 def test_v1_checkpoint_interval_minus_one_is_legal(tmp_path):
-    # v1 spec: CheckpointHook interval=-1 means "the last epoch only"; it must pass the checks
+    # mmcv 1.x: CheckpointHook interval=-1 means "the last epoch only"; it must pass the checks
     # (shortened to one tiny epoch so that the run is quick).
     cfg = config(tmp_path, 'checkpoint_config = dict(interval=-1)\nrunner = dict(max_epochs=1)\n'
                            'evaluation = dict(interval=1)')

@@ -1,4 +1,4 @@
-"""Checkpoint I/O (spec §4): layout vs the golden mmcv file, atomic writes, loading, schemes."""
+"""Checkpoint I/O: layout vs the golden mmcv file, atomic writes, loading, schemes."""
 import logging
 import os
 import os.path as osp
@@ -280,7 +280,7 @@ def test_http_loader_caches_download(tmp_path, monkeypatch):
     assert ckpt_mod.load_from_http.__name__ == 'load_from_http'
 
 
-# ------------------------------------------------------------------------- CheckpointHook §2e
+# ------------------------------------------------------------------------- CheckpointHook
 def _run_with_hook(tmp_path, max_epochs, caplog=None, **hook_kw):
     from legacy_runner.hooks.checkpoint import CheckpointHook
 
@@ -304,10 +304,10 @@ def test_checkpoint_hook_max_keep_walks_back_and_stops(tmp_path, caplog):
     runner, _ = _run_with_hook(tmp_path, 7, caplog, interval=2, max_keep_ckpts=2)
     work = tmp_path / 'work'
     # saves at 2, 4, 6 and (save_last) 7. At 6, epoch_2 goes; at 7 the walk 3, 1 stops at the
-    # missing epoch_3, so epoch_4 survives although max_keep_ckpts is 2 (§7 #7).
+    # missing epoch_3, so epoch_4 survives although max_keep_ckpts is 2.
     assert sorted(os.listdir(work)) == ['epoch_4.pth', 'epoch_6.pth', 'epoch_7.pth', 'latest.pth']
     assert runner.meta['hook_msgs']['last_ckpt'] == str(work / 'epoch_7.pth')
-    # each file's own last_ckpt names the previous checkpoint (set after saving, §7 #6)
+    # each file's own last_ckpt names the previous checkpoint (set after saving)
     assert torch.load(work / 'epoch_7.pth', weights_only=True)['meta']['hook_msgs'] == \
         {'last_ckpt': str(work / 'epoch_6.pth')}
     assert 'optimizer' not in torch.load(work / 'epoch_7.pth', weights_only=True)

@@ -15,16 +15,16 @@ GOLDEN = os.path.join(os.path.dirname(__file__), 'data', 'v1_lr_schedules.json')
 with open(GOLDEN) as f:
     CASES = json.load(f)['cases']
 
-# Cases the rulebook (or its NONE rows) does not call exact, and why. Everything else must be
+# Cases docs/conversion-rules.md does not call exact (or has no rule for), and why. Everything else must be
 # reported exact and reproduce the golden trace to 1e-9.
 NOT_EXACT = {
-    'step_minlr_epoch': 'min_lr clip with two different group lrs (§2.3 step + min_lr: APPROX)',
-    'inv_iter': 'no v2 inv scheduler (§2.3: NONE)',
-    'cos_minlr_linear2ep_epoch': 'warmup overlaps a cosine with a floor (§2.4)',
-    'cos_minlrratio_iter': 'warmup overlaps a cosine with a floor (§2.4)',
-    'cosrestart_epoch': 'absolute min_lr with two group lrs (§2.3 CosineRestart: APPROX)',
-    'linearanneal_iter': 'absolute min_lr with two group lrs (§2.3 LinearAnnealing: APPROX)',
-    'step_with_step_momentum_warm': 'momentum warmup (§2.6: NONE)',
+    'step_minlr_epoch': 'min_lr clip with two different group lrs',
+    'inv_iter': 'no v2 inv scheduler',
+    'cos_minlr_linear2ep_epoch': 'warmup overlaps a cosine with a floor',
+    'cos_minlrratio_iter': 'warmup overlaps a cosine with a floor',
+    'cosrestart_epoch': 'absolute min_lr with two group lrs',
+    'linearanneal_iter': 'absolute min_lr with two group lrs',
+    'step_with_step_momentum_warm': 'momentum warmup',
 }
 BASE_LRS = [0.1, 0.05]  # the recorded groups: nn.Linear(2,2) at 0.1, nn.Linear(2,1) at 0.05
 

@@ -1,4 +1,4 @@
-"""lr_config / momentum_config rules: the v2 scheduler lists the rulebook prescribes, the report
+"""lr_config / momentum_config rules: the v2 scheduler lists docs/conversion-rules.md prescribes, the report
 status of every key, and the numeric claim behind each status (v1_trace vs v2_trace)."""
 import pytest
 from test_convert_support import convert, entry, same, statuses

@@ -1,4 +1,4 @@
-"""dist helpers (spec §3) and get_logger / print_log (spec §6c)."""
+"""dist helpers and get_logger / print_log."""
 import json
 import logging
 import os

@@ -1,4 +1,4 @@
-"""EvalHook / DistEvalHook (spec §2g) on the real runners, plus the engine's result collection."""
+"""EvalHook / DistEvalHook on the real runners, plus the engine's result collection."""
 import json
 import logging
 import os
@@ -153,7 +153,7 @@ def test_rule_explicit_custom_keys_and_auto():
 def test_less_keys_as_str_is_fixed():
     """mmcv 1.7.2 asserts on ``greater_keys`` when ``less_keys`` is a str (so it never worked).
 
-    FIXED here (spec §7 #14 allows it): the str is wrapped into a tuple.
+    FIXED here (a deliberate difference, MIGRATION.md): the str is wrapped into a tuple.
     """
     hook = EvalHook(_loader(), save_best='mse', less_keys='mse')
     assert hook.less_keys == ('mse', ) and hook.rule == 'less'

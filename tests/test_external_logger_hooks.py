@@ -1,4 +1,4 @@
-"""Third-party logger hooks (spec §2f): Wandb, Mlflow, Pavi, Neptune, Dvclive, Segmind, ClearML.
+"""Third-party logger hooks: Wandb, Mlflow, Pavi, Neptune, Dvclive, Segmind, ClearML.
 
 None of the packages is installed: each test puts a recording fake module in ``sys.modules``.
 """
@@ -28,7 +28,7 @@ from legacy_runner.hooks import (
 from legacy_runner.runner.epoch_based_runner import EpochBasedRunner
 from legacy_runner.runner.iter_based_runner import IterBasedRunner
 
-# mmcv 1.7.2's HOOKS (spec §0: every hook class of mmcv.runner except EvalHook/DistEvalHook,
+# mmcv 1.7.2's HOOKS (every hook class of mmcv.runner except EvalHook/DistEvalHook,
 # plus EmptyCacheHook and ProfilerHook from mmcv.runner.hooks).
 MMCV_HOOK_NAMES = [
     'CheckpointHook', 'ClosureHook', 'EMAHook', 'IterTimerHook', 'DistSamplerSeedHook', 'SyncBuffersHook',
@@ -214,7 +214,7 @@ def test_mlflow_logger(monkeypatch, tmp_path):
 
 
 def test_zero_dim_tensor_is_a_type_error(monkeypatch, tmp_path):
-    """§7 #15: is_scalar calls len() on a 0-d tensor, so every logger's log() raises."""
+    """mmcv 1.7.2 quirk: is_scalar calls len() on a 0-d tensor, so every logger's log() raises."""
     install_mlflow(monkeypatch, [])
     hook = MlflowLoggerHook()
     runner = EpochBasedRunner(StubModel(), optimizer=torch.optim.SGD(StubModel().parameters(), lr=LR),

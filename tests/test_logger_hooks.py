@@ -1,4 +1,4 @@
-"""LoggerHook / TextLoggerHook / TensorboardLoggerHook / IterTimerHook (spec §2f) and the
+"""LoggerHook / TextLoggerHook / TensorboardLoggerHook / IterTimerHook and the
 hook table that run() logs, checked against the golden mmcv log."""
 import json
 import logging
@@ -142,7 +142,7 @@ def test_text_logger_no_meta_and_ignore_last(tmp_path):
     _, records, msgs = run_epoch_based(tmp_path, meta=None, interval=4, ignore_last=False)
     assert records[0]['mode'] == 'train'  # no meta line
     # interval 4 over 6 iters: a window at iter 4 and, with ignore_last=False, one at the epoch end
-    # that still averages the last `interval` entries (so it overlaps the previous one, §7 #15)
+    # that still averages the last `interval` entries (so it overlaps the previous one)
     train = [(r['epoch'], r['iter'], r['loss']) for r in records if r['mode'] == 'train']
     assert train == [(1, 4, round(window_avg([0, 1, 2, 3]), 5)), (1, 6, round(window_avg([2, 3, 4, 5]), 5)),
                      (2, 4, round(window_avg([10, 11, 12, 13]), 5)),
@@ -159,7 +159,7 @@ def test_iter_based_text_logger(tmp_path):
     runner.register_training_hooks(None, log_config=dict(interval=2, hooks=[dict(type='TextLoggerHook')]))
     runner.run([list(range(3)), list(range(2))], [('train', 2), ('val', 1)])
     records = [json.loads(line) for line in (tmp_path / 'ts.log.json').read_text().splitlines()]
-    # val iterations log nothing and their values join the train window (§7 #4)
+    # val iterations log nothing and their values join the train window
     assert [(r['mode'], r['epoch'], r['iter']) for r in records] == [('train', 1, 2), ('train', 1, 4)]
     # the history is now [0, 1, -2 (val), 3, 4]: the second window averages the last two entries
     assert records[1]['loss'] == round(window_avg([3, 4]), 5)
@@ -205,7 +205,7 @@ def test_logger_hook_helpers():
     assert hook.is_scalar(1) and hook.is_scalar(np.array(1.0)) and hook.is_scalar(torch.tensor([1.0]))
     assert not hook.is_scalar('a') and not hook.is_scalar(torch.tensor([1.0]), include_torch=False)
     with pytest.raises(TypeError):
-        hook.is_scalar(torch.tensor(1.0))  # len() of a 0-d tensor (§7 #15)
+        hook.is_scalar(torch.tensor(1.0))  # len() of a 0-d tensor
 
     model = StubModel()
     runner = EpochBasedRunner(model, optimizer=torch.optim.Adam(model.parameters(), lr=0.1),

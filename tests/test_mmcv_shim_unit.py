@@ -15,7 +15,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 pytestmark = pytest.mark.skipif(_shim_finder.find_real_mmcv() is not None,
                                 reason='a real mmcv is installed')
 
-# spec §0 (and the brief): module -> names that must import
+# mmcv 1.7.2: module -> names that must import
 SURFACE = {
     'mmcv': 'Config ConfigDict DictAction Registry build_from_cfg ProgressBar track_progress '
             'track_iter_progress track_parallel_progress get_logger print_log Timer TimerError check_time '

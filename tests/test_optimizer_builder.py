@@ -1,4 +1,4 @@
-"""DefaultOptimizerConstructor / build_optimizer against spec §5 (mmcv 1.7.2 observed values)."""
+"""DefaultOptimizerConstructor / build_optimizer against values observed with mmcv 1.7.2."""
 import warnings
 
 import pytest
@@ -52,7 +52,7 @@ SPEC_PARAMWISE = dict(
     custom_keys={'backbone.conv1': dict(lr_mult=0.1), 'head': dict(lr_mult=10, decay_mult=3),
                  'param1': dict(decay_mult=0)})
 
-# (lr, weight_decay) per parameter name, as observed with mmcv 1.7.2 (spec §5).
+# (lr, weight_decay) per parameter name, as observed with mmcv 1.7.2.
 SPEC_OBSERVED = {
     'param1': (0.1, 0.0),
     'backbone.conv1.weight': (0.01, 1e-4), 'backbone.conv1.bias': (0.01, 1e-4),

@@ -162,7 +162,7 @@ def test_fp16_loss_scale_types():
     d = Fp16OptimizerHook(loss_scale=dict(init_scale=256., growth_interval=3))
     assert d.loss_scaler.state_dict()['growth_interval'] == 3 and d._scale_update_param is None
     with pytest.raises(ValueError, match='loss_scale must be of type float'):
-        Fp16OptimizerHook(loss_scale=512)  # spec §7 #13: an int is rejected
+        Fp16OptimizerHook(loss_scale=512)  # mmcv 1.7.2: an int is rejected
     with pytest.raises(ValueError):
         HOOKS.build(dict(type='Fp16OptimizerHook', loss_scale=512))
     assert not hasattr(Fp16OptimizerHook(), 'detect_anomalous_params')  # no super().__init__

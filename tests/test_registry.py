@@ -1,4 +1,4 @@
-"""Registry / build_from_cfg behaviour (mmcv 1.x §6b)."""
+"""Registry / build_from_cfg behaviour."""
 import pytest
 
 from legacy_runner.registry import Registry, build_from_cfg

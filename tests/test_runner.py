@@ -1,4 +1,4 @@
-"""Runners (spec §1a-1h, §7 rows 1-4, 16, 24-26): construction, hooks, call traces, resume."""
+"""Runners against mmcv 1.7.2 (and its quirks): construction, hooks, call traces, resume."""
 import copy
 import logging
 import os.path as osp
@@ -47,13 +47,13 @@ def make_runner(cls=EpochBasedRunner, **kw):
 
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch):
-    # mmcv sleeps 2s per epoch and 1s before after_run; ours must never sleep (§7 #5).
+    # mmcv sleeps 2s per epoch and 1s before after_run; ours must never sleep.
     def forbidden(_):
         raise AssertionError('time.sleep called')
     monkeypatch.setattr(time, 'sleep', forbidden)
 
 
-# ----------------------------------------------------------------------------------- §1a ctor
+# ----------------------------------------------------------------------------------- ctor
 class NoStep(nn.Module):
     def forward(self, x):
         return x
@@ -150,7 +150,7 @@ def test_build_runner(tmp_path):
     assert runner.tag == 'custom' and runner.max_epochs == 2
 
 
-# ----------------------------------------------------------------------------- §1b hooks
+# ----------------------------------------------------------------------------- hooks
 class Named(Hook):
     def __init__(self, name):
         self.name = name
@@ -332,7 +332,7 @@ def test_current_lr_and_momentum():
         r.current_momentum()
 
 
-# ---------------------------------------------------------------------------- §1g traces
+# ---------------------------------------------------------------------------- traces
 class Tracer(Hook):
     """Records (stage, mode, epoch, iter, inner_iter) for every stage and generic epoch call."""
 
@@ -348,7 +348,7 @@ class Tracer(Hook):
 
 
 def expected_epoch_trace():
-    """Spec §1g: 5 train batches, 2 val batches, [('train',1),('val',1)], max_epochs=2."""
+    """Recorded with mmcv 1.7.2: 5 train batches, 2 val batches, [('train',1),('val',1)], max_epochs=2."""
     t = [('before_run', None, 0, 0, 0)]
     inner = 0
     for e in range(2):
@@ -443,7 +443,7 @@ def test_iter_loader_rollover():
     assert [next(plain) for _ in range(3)] == [7, 7, 7] and plain.epoch == 2
 
 
-# ------------------------------------------------------------------------- §1d EpochBased
+# ------------------------------------------------------------------------- EpochBased
 def test_epoch_runner_steps_and_kwargs():
     r = make_runner(max_epochs=1)
     r.run([batches(1), batches(1)], [('train', 1), ('val', 1)], flag=1)

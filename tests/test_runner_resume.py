@@ -1,4 +1,4 @@
-"""Runner checkpoints and resume (spec §1b resume, §1d/§1e save_checkpoint, §7 rows 1, 16, 17, 24)."""
+"""Runner checkpoints and resume (resume, save_checkpoint and the mmcv 1.7.2 quirks they keep)."""
 import logging
 import os
 import os.path as osp
@@ -22,7 +22,7 @@ class Model(GoldenNet):
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch):
     def forbidden(_):
-        raise AssertionError('time.sleep called')  # mmcv sleeps; we must not (§7 #5)
+        raise AssertionError('time.sleep called')  # mmcv sleeps; we must not
     monkeypatch.setattr('time.sleep', forbidden)
 
 
@@ -96,7 +96,7 @@ def test_iter_runner_checkpoint_and_resume(tmp_path):
     r.run([batches(4)], [('train', 1)])
     assert sorted(os.listdir(tmp_path)) == ['iter_3.pth', 'iter_6.pth', 'latest.pth']
     meta = torch.load(tmp_path / 'iter_6.pth', weights_only=True)['meta']
-    # §7 #1: meta iter is the 0-based index of the finished iteration; epoch lags (§7 #3)
+    # mmcv 1.7.2: meta iter is the 0-based index of the finished iteration; epoch lags
     assert (meta['iter'], meta['epoch']) == (5, 2)
     assert meta['hook_msgs'] == {'last_ckpt': str(tmp_path / 'iter_3.pth')}
 
@@ -108,7 +108,7 @@ def test_iter_runner_checkpoint_and_resume(tmp_path):
     r2.resume(str(tmp_path / 'mmcv_iter_6.pth'))
     assert (r2.epoch, r2.iter, r2.inner_iter) == (2, 5, 5)
     assert r2.meta == {'hook_msgs': {'last_ckpt': str(tmp_path / 'iter_3.pth')}}  # only hook_msgs
-    # §7 #16: (out_dir, filename_tmpl, meta, save_optimizer)
+    # mmcv 1.7.2 argument order: (out_dir, filename_tmpl, meta, save_optimizer)
     r2.save_checkpoint(str(tmp_path), 'it_{}.pth', dict(k=1), False)
     ckpt = torch.load(tmp_path / 'it_6.pth', weights_only=True)
     assert 'optimizer' not in ckpt and ckpt['meta']['k'] == 1 and ckpt['meta']['iter'] == 5
@@ -123,7 +123,7 @@ def test_iter_runner_checkpoint_and_resume(tmp_path):
 
 
 def test_runner_load_checkpoint_unescaped_revise_keys(tmp_path):
-    # BaseRunner.load_checkpoint's default pattern is r'^module.' (unescaped, §7 #17)
+    # BaseRunner.load_checkpoint's default pattern is r'^module.' (unescaped)
     model = Model()
     sd = {'moduleXfc.weight' if k == 'fc.weight' else k: v for k, v in model.state_dict().items()}
     torch.save(dict(state_dict=sd), tmp_path / 'c.pth')

@@ -1,4 +1,4 @@
-"""Safe checkpoint loading (issue 7, part 3): ``torch.load(weights_only=True)`` plus the allow-list of
+"""Safe checkpoint loading: ``torch.load(weights_only=True)`` plus the allow-list of
 ``legacy_runner.safe_load`` for both runtimes; refusals name the file, the global and ``--unsafe-load``;
 full unpickling only on explicit request (``unsafe=True``, ``trusting``, ``allow_unsafe``, the CLI flag).
 """

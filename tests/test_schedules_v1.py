@@ -78,7 +78,7 @@ def test_trace_does_not_mutate_inputs():
     assert (lr, mom, runner) == snapshot
 
 
-# ----------------------------------------------------------------------------- spec §2b / §2c
+# -----------------------------------------------------------------------------
 def _lr(cfg, runner=EPOCH3, momentum_cfg=None, key='lr'):
     return [r[key][0] for r in v1_trace(cfg, momentum_cfg, runner, 5, [1.0], [0.9])]
 

@@ -62,7 +62,7 @@ def test_trace_does_not_mutate_inputs():
     assert (scheds, train_cfg) == snapshot
 
 
-# ----------------------------------------------------------------------------- spec §4b "Verified"
+# ----------------------------------------------------------------------------- "Verified"
 def _iter_trace(cfgs, n):
     return [r['lr'][0] for r in v2_trace(cfgs, dict(type='IterBasedTrainLoop', max_iters=n), 1, [1.0])]
 

@@ -1,4 +1,4 @@
-"""``--launcher slurm``: SLURM_* variables mapped to a torch.distributed (env://) init (issue 7).
+"""``--launcher slurm``: SLURM_* variables mapped to a torch.distributed (env://) init.
 
 * the Slurm hostlist parsing used when ``scontrol`` is not on PATH, and ``scontrol`` when it is;
 * the mapping itself (RANK/WORLD_SIZE/LOCAL_RANK/MASTER_ADDR/MASTER_PORT) with the process group

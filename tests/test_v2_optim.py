@@ -64,7 +64,7 @@ def test_accumulation_with_remainder_matches_hand_loop(tmp_path, acc, n, epochs)
             steps.append(count)
     _assert_same_weights(runner.model, reference)
     if (acc, n, epochs) == (3, 7, 1):
-        assert steps == [3, 6, 7]  # spec e5: steps after iterations 2, 5, 6
+        assert steps == [3, 6, 7]  # steps after iterations 2, 5, 6
 
 
 @pytest.mark.parametrize('clip, fn', [
@@ -166,7 +166,7 @@ def test_optim_wrapper_dict():
         both.update_params(torch.tensor(1.))
     state = both.state_dict()
     both.load_state_dict(state)
-    with pytest.raises(ValueError):  # a multi-optimizer cfg without a constructor (spec §1d)
+    with pytest.raises(ValueError):  # a multi-optimizer cfg without a constructor
         build_optim_wrapper(m, dict(generator=dict(optimizer=dict(type='SGD', lr=0.1))))
 
 

@@ -1,5 +1,5 @@
 """compat.v2.preflight.check_v2_config: the v2 config checks run before the v2 runner starts
-(issue 7, item 4). In-process and fast; the command-line contract (one line, exit code 2) is
+In-process and fast; the command-line contract (one line, exit code 2) is
 covered by tests/test_bad_input.py."""
 import copy
 import os.path as osp

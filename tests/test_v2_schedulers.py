@@ -1,4 +1,4 @@
-"""ParamScheduler wrappers: spec §4b reference values, momentum (SGD and Adam betas), conversion,
+"""ParamScheduler wrappers: mmengine 0.10.7 reference values, momentum (SGD and Adam betas), conversion,
 state_dict round trips, ReduceOnPlateau, and the Runner's default ``end``."""
 import pytest
 import torch
@@ -118,4 +118,4 @@ def test_runner_default_end():
     assert scheds[0].spec.T_max == 4
     iter_loop = build_param_schedulers(_opt(), dict(type='StepLR', step_size=1), max_epochs=1, max_iters=40,
                                        epoch_length=10)
-    assert iter_loop[0].end == 1  # a by_epoch scheduler in an iteration loop (spec §4b)
+    assert iter_loop[0].end == 1  # a by_epoch scheduler in an iteration loop

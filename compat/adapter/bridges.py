@@ -2,9 +2,10 @@
 
 - :func:`adapt_v1_model`: gives a v1 model (``train_step(data_batch, optimizer)`` returning
   ``loss/log_vars/num_samples``) the v2 ``train_step(data, optim_wrapper)`` / ``val_step`` /
-  ``test_step`` contract (rulebook §5.1). The instance keeps its class hierarchy and its
+  ``test_step`` contract (conversion rules: v1 models on v2). The instance keeps its class hierarchy and its
   ``state_dict`` keys (a subclass is grafted on), so checkpoints stay interchangeable.
-- :class:`V1DatasetMetric`: a v1 dataset's ``evaluate()`` as a v2 metric (§5.2).
+- :class:`V1DatasetMetric`: a v1 dataset's ``evaluate()`` as a v2 metric (conversion rules: v1
+  evaluation on v2).
 - :class:`V2ModelOnLegacy`: a v2 ``BaseModel`` with the v1 ``train_step``/``val_step`` contract.
 - :class:`LegacyOrderSampler`: the sample order of the v1 train flow's loaders.
 
@@ -162,7 +163,8 @@ class _V1ModelBridge:
         return lambda data, training=False: v1_batch(data, device)
 
     def forward(self, *args: Any, mode: Optional[str] = None, **kwargs: Any) -> Any:
-        """The v1 forward; with a v2 ``mode`` (the DDP route of rulebook §5.1) mapped onto it."""
+        """The v1 forward; with a v2 ``mode`` (the DDP route; conversion rules: v1 models on v2) mapped
+        onto it."""
         v1_forward = self._v1_class.forward  # type: ignore[attr-defined]
         if mode is None:
             return v1_forward(self, *args, **kwargs)
@@ -305,7 +307,7 @@ def _batch_size(batch: Any) -> int:
 # -- the v1 train flow's sample order --------------------------------------------------------------
 @DATA_SAMPLERS.register_module()
 class LegacyOrderSampler(Sampler):
-    """The order the v1 train flow's loaders produced (rulebook §1.7 made exact).
+    """The order the v1 train flow's loaders produced (made exact; conversion rules: Data).
 
     Non-distributed, v1 used ``DataLoader(shuffle=True)``, i.e. torch's RandomSampler drawing a
     fresh seed from the global torch generator at every pass; this sampler does the same (the

@@ -6,7 +6,7 @@ with the loaded dict before it reads counters, the message hub, the optimizer an
 
 - ``message_hub`` (absent in v1 files) is rebuilt from ``meta`` (epoch, iter), and an fp16 loss
   scaler state (``meta['fp16']['loss_scaler']``) moves to the optimizer state, as AmpOptimWrapper keeps it;
-- IterBasedRunner files store the 0-based index of the last finished iteration (v1 spec §7 #1;
+- IterBasedRunner files store the 0-based index of the last finished iteration (an mmcv 1.7.2 quirk;
   the file is ``iter_{iter+1}.pth``), so ``meta['iter']`` becomes the number of finished iterations;
 - ``param_schedulers`` (absent) are rebuilt by replaying the run's schedulers from step 0 on a
   stand-in optimizer for the finished iterations/epochs, in the order ParamSchedulerHook steps them;

@@ -1,7 +1,7 @@
 """Tell a v1 (mmcv 1.x) config from a v2 (mmengine-style) one, and refuse configs that mix both.
 
 The decision reads only top-level keys of the merged config. ``train_cfg`` / ``test_cfg`` are
-ambiguous (rulebook §1.9): in old mmdet configs they are model-level dicts (``rpn=...``,
+ambiguous (conversion rules: Model-level keys): in old mmdet configs they are model-level dicts (``rpn=...``,
 ``rcnn=...``), in v2 they are loop configs. They count as v2 only when they look like a loop
 (a ``type`` ending in ``Loop`` or a loop argument such as ``max_epochs``), and as a v1 model-level
 key when they hold anything else.

@@ -1,4 +1,5 @@
-"""v1 custom hooks inside the v2 loops (rulebook §5.3, §5.4), and the dataset binder for V1DatasetMetric.
+"""v1 custom hooks inside the v2 loops (conversion rules: v1 hooks on v2), and the dataset binder for
+V1DatasetMetric.
 
 :class:`V1HookAdapter` calls the v1 hook's methods at the v2 stages (``before_run`` at
 ``before_train``, the train epoch/iter stages 1:1, ``after_run`` 1:1; val stages only with
@@ -57,7 +58,8 @@ class _LogBufferShim:
 
 
 class V1RunnerShim:
-    """The v1 ``runner`` surface over a v2 Runner (§5.4); unknown attributes fall through to it."""
+    """The v1 ``runner`` surface over a v2 Runner (conversion rules: v1 hooks on v2); unknown attributes
+    fall through to it."""
 
     def __init__(self, runner: Any) -> None:
         self._runner = runner

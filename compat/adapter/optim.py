@@ -1,4 +1,5 @@
-"""``MultiOptimWrapperConstructor``: the converter's target for a v1 dict of optimizers (§1.2)."""
+"""``MultiOptimWrapperConstructor``: the converter's target for a v1 dict of optimizers
+(conversion rules: Optimizer)."""
 import copy
 from typing import Any, Dict, Optional
 

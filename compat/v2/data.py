@@ -141,7 +141,7 @@ def default_collate(data_batch: Sequence) -> Any:
 
 
 def build_dataloader(dataloader: Any, seed: Optional[int] = None, diff_rank_seed: bool = False) -> DataLoader:
-    """``Runner.build_dataloader``: a DataLoader is returned as is, a dict is built (see the spec §1c)."""
+    """``Runner.build_dataloader``: a DataLoader is returned as is, a dict is built."""
     if isinstance(dataloader, DataLoader):
         return dataloader
     cfg = copy.deepcopy(dict(dataloader))

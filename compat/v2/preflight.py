@@ -1,4 +1,4 @@
-"""Check a v2 (mmengine-style) config before the v2 runner builds anything (issue 7, bad input).
+"""Check a v2 (mmengine-style) config before the v2 runner builds anything (bad input).
 
 Each problem the runner would only hit after the work dir, the logger and maybe the datasets were
 created -- an unknown registry type, an interval that divides by zero, a loop without a length, a

@@ -3,7 +3,7 @@
 Deliberate differences from mmcv:
 
 * ``less_keys`` given as a single str is wrapped into a tuple (mmcv asserts on ``greater_keys``
-  there, so a str ``less_keys`` could never be used: spec §7 #14, "may fix").
+  there, so a str ``less_keys`` could never be used; changed on purpose, see MIGRATION.md).
 * Only the local disk is supported for ``out_dir``; ``file_client_args`` must describe it.
 * DistEvalHook broadcasts BN buffers only when a process group is initialised (mmcv would crash),
   and prints its line-ending ``'\n'`` only on a tty (on a log stream the progress bar already

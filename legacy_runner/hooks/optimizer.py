@@ -183,7 +183,7 @@ class Fp16OptimizerHook(OptimizerHook):
     def before_run(self, runner: Any) -> None:
         """Enable fp16 on the model and restore the scaler state from ``runner.meta``."""
         wrap_fp16_model(runner.model)
-        # runner.meta must be a dict here (None raises, as in mmcv; spec §7 #13).
+        # runner.meta must be a dict here (None raises, as in mmcv 1.7.2).
         if 'fp16' in runner.meta and 'loss_scaler' in runner.meta['fp16']:
             self.loss_scaler.load_state_dict(runner.meta['fp16']['loss_scaler'])
 

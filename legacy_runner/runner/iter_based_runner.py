@@ -1,4 +1,4 @@
-"""IterBasedRunner with mmcv 1.7.2 counters, including its quirks (see the spec, §1e and §7).
+"""IterBasedRunner with mmcv 1.7.2 counters, including its quirks (each one is named where it happens).
 
 Kept on purpose: ``epoch`` is read from the IterLoader before ``next()`` (it lags one iteration
 at a roll-over); checkpoint meta ``iter`` is the 0-based index of the finished iteration while

@@ -1,5 +1,5 @@
 """Pure LR / momentum schedule math shared by the v1 hooks, the v2 schedulers, the converter's
-``--verify``, the plot commands and the tests (architecture property 2).
+``--verify``, the plot commands and the tests (one implementation, so they cannot disagree).
 
 No torch, no numpy: importing this must stay cheap.
 

@@ -1,4 +1,4 @@
-"""Rule: ``data`` -> ``train_dataloader`` / ``val_dataloader`` / ``test_dataloader`` (rulebook §1.7).
+"""Rule: ``data`` -> ``train_dataloader`` / ``val_dataloader`` / ``test_dataloader`` (conversion rules: Data).
 
 Loader arguments are resolved the way the legacy train flow resolves them (mmdet 2.x): defaults
 ``samples_per_gpu=2, workers_per_gpu=2``, val/test batch 1, then ``data.*`` keys, then the

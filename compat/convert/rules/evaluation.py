@@ -1,8 +1,9 @@
 """Rule: ``evaluation`` -> ``val_cfg`` + ``val_evaluator`` + ``train_cfg.val_interval/val_begin``,
-and the test side (``test_cfg`` + ``test_evaluator``) (rulebook §1.5).
+and the test side (``test_cfg`` + ``test_evaluator``) (conversion rules: Evaluation).
 
 Metrics go to ``V1DatasetMetric``, the adapter that calls the v1 ``dataset.evaluate`` with the same
-keyword arguments and no key prefix (rulebook §5.2), so metric names stay what they were.
+keyword arguments and no key prefix (conversion rules: v1 evaluation on v2), so metric names stay
+what they were.
 """
 import copy
 from typing import Any, Dict, List, Tuple

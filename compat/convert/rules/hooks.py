@@ -1,6 +1,6 @@
 """Rules: ``checkpoint_config`` (+ the best-checkpoint part of ``evaluation``), ``log_config`` and
 ``custom_hooks`` -> ``default_hooks``, ``log_processor``, ``visualizer``, ``custom_hooks``
-(rulebook §1.4, §1.5, §1.6)."""
+(conversion rules: Checkpoints and logging, Evaluation, Custom hooks)."""
 import copy
 from typing import Any, Dict, List, Optional, Tuple
 

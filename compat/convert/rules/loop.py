@@ -1,4 +1,4 @@
-"""Rule: ``runner`` / ``total_epochs`` / ``workflow`` -> ``train_cfg`` (rulebook §1.1)."""
+"""Rule: ``runner`` / ``total_epochs`` / ``workflow`` -> ``train_cfg`` (conversion rules: Loop)."""
 from typing import Any, Dict, List, Tuple
 
 from ..context import Context

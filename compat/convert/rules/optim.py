@@ -1,4 +1,5 @@
-"""Rules: ``optimizer`` and ``optimizer_config``/``fp16`` -> ``optim_wrapper`` (rulebook §1.2)."""
+"""Rules: ``optimizer`` and ``optimizer_config``/``fp16`` -> ``optim_wrapper`` (conversion rules:
+Optimizer)."""
 import copy
 from typing import Any, Dict, List, Tuple
 

@@ -1,4 +1,4 @@
-"""Main v1 policies -> v2 schedulers (rulebook §2.3 for lr, §2.6 for momentum).
+"""Main v1 policies -> v2 schedulers (conversion rules: Main policies for lr, Momentum for momentum).
 
 Each function takes the builder, the validated v1 policy object (from
 ``legacy_runner.schedules``, so arguments carry mmcv's defaults and were checked like mmcv
@@ -216,7 +216,7 @@ def flat_cosine(b: ScheduleBuilder, pol: Any, by_epoch: bool) -> None:
 
 
 def cosine_restart(b: ScheduleBuilder, pol: Any, by_epoch: bool) -> None:
-    """CosineRestart with the restart weights adjusted for the floor (rulebook §2.3)."""
+    """CosineRestart with the restart weights adjusted for the floor (conversion rules: Main policies)."""
     args, floor_key, floor_field = _floor_args(b, pol)
     T = b.horizon(by_epoch)
     periods = list(pol.periods)

@@ -1,7 +1,8 @@
 """Rules: the model (with the old top-level ``train_cfg``/``test_cfg``) and the runtime keys:
 ``dist_params``/``cudnn_benchmark``/``mp_start_method``/``opencv_num_threads`` -> ``env_cfg``,
 ``seed``/``deterministic`` -> ``randomness``, ``load_from``/``resume_from``/``auto_resume`` ->
-``load_from``/``resume``, ``log_level``, ``work_dir``, ``gpu_ids`` (rulebook §1.8, §1.9, §4)."""
+``load_from``/``resume``, ``log_level``, ``work_dir``, ``gpu_ids`` (conversion rules: Environment,
+Model-level keys, Defaults v2 adds)."""
 import copy
 from typing import Any, Dict, List, Tuple
 

@@ -1,4 +1,4 @@
-"""Rules: ``lr_config`` and ``momentum_config`` -> ``param_scheduler`` (rulebook §2).
+"""Rules: ``lr_config`` and ``momentum_config`` -> ``param_scheduler`` (conversion rules: Schedules).
 
 Each section is validated with the same policy objects the legacy runtime uses, converted into a
 list of v2 schedulers (warmup, then the main policy), and every key of the section is reported.
@@ -109,7 +109,7 @@ def _warmup_size(sched: Any, length_known: bool) -> int:
 
 
 def _add_warmup(b: ScheduleBuilder, sched: Any) -> Optional[int]:
-    """Prepend/append the warmup schedulers (rulebook §2.2); returns W in iterations (or None)."""
+    """Prepend/append the warmup schedulers (conversion rules: Warmup); returns W in iterations (or None)."""
     r, kind = sched.warmup_ratio, sched.warmup
     if sched.warmup_by_epoch:
         iters = b.epoch_to_iter(sched.warmup_iters)
@@ -188,7 +188,8 @@ def _build(ctx: Context, section: str, cfg: Dict[str, Any], sched: Any, offset: 
 
 
 def _warmup_interplay(b: ScheduleBuilder, warm_iters: Optional[int]) -> None:
-    """Warmup x main schedule (rulebook §2.4): exact for multiplicative mains, not with a floor."""
+    """Warmup x main schedule (conversion rules: Warmup with a main policy): exact for multiplicative
+    mains, not with a floor."""
     to = b.entries[f'{b.section}.warmup'].to
     if b.absolute:
         b.approx('warmup', to, 'the main schedule writes absolute values (restarts/1cycle), which '
