@@ -6,9 +6,17 @@ Core, not v1 runtime: library pieces define v1 hooks against it (mmcv puts ``RFS
 from typing import Any, List
 
 from .registry import Registry
-from .utils.misc import is_method_overridden
+from .utils.priority import triggered_stages
 
 HOOKS = Registry('hook')
+
+# the generic methods and the mode-specific stages that forward to them
+GENERIC_STAGES = {
+    'before_epoch': ('before_train_epoch', 'before_val_epoch'),
+    'after_epoch': ('after_train_epoch', 'after_val_epoch'),
+    'before_iter': ('before_train_iter', 'before_val_iter'),
+    'after_iter': ('after_train_iter', 'after_val_iter'),
+}
 
 
 class Hook:
@@ -83,16 +91,6 @@ class Hook:
         return runner.iter + 1 == runner._max_iters
 
     def get_triggered_stages(self) -> List[str]:
-        """Stages this hook's class overrides, in ``Hook.stages`` order."""
-        overridden = {s for s in Hook.stages if is_method_overridden(s, Hook, self)}
-        # A generic method covers the mode-specific stages that forward to it.
-        generic = {
-            'before_epoch': ('before_train_epoch', 'before_val_epoch'),
-            'after_epoch': ('after_train_epoch', 'after_val_epoch'),
-            'before_iter': ('before_train_iter', 'before_val_iter'),
-            'after_iter': ('after_train_iter', 'after_val_iter'),
-        }
-        for method, stages in generic.items():
-            if is_method_overridden(method, Hook, self):
-                overridden.update(stages)
-        return [s for s in Hook.stages if s in overridden]
+        """Stages this hook's class overrides, in ``Hook.stages`` order (a generic method such as
+        ``before_epoch`` covers the mode-specific stages that forward to it)."""
+        return triggered_stages(self, Hook, Hook.stages, GENERIC_STAGES)

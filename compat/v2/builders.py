@@ -14,7 +14,7 @@ from torch import nn
 from legacy_runner.dist import get_dist_info, init_dist
 from legacy_runner.seed import set_random_seed
 from legacy_runner.utils.env import collect_env
-from legacy_runner.utils.priority import Priority, get_priority
+from legacy_runner.utils.priority import hooks_by_stage
 
 from .data import sync_random_seed
 from .hooks import Hook
@@ -211,39 +211,10 @@ def make_hook(hook: Any, priority: Any = None) -> Hook:
     return hook
 
 
-def insert_hook(hooks: List[Hook], hook: Hook) -> None:
-    """Insert after the last hook of lower-or-equal priority (ties keep registration order)."""
-    value = get_priority(hook.priority)
-    for i in range(len(hooks) - 1, -1, -1):
-        if value >= get_priority(hooks[i].priority):
-            hooks.insert(i + 1, hook)
-            return
-    hooks.insert(0, hook)
-
-
-def hooks_info(hooks: Sequence[Hook]) -> str:
-    """The 'Hooks will be executed in the following order' table, per stage."""
-    per_stage: Dict[str, List[str]] = {stage: [] for stage in Hook.stages}
-    for hook in hooks:
-        try:
-            name = Priority(hook.priority).name
-        except ValueError:
-            name = hook.priority
-        line = f'({name:<12}) {type(hook).__name__:<35}'
-        for stage in hook.get_triggered_stages():
-            per_stage[stage].append(line)
-    blocks = [f'{stage}:\n' + '\n'.join(lines) + '\n -------------------- '
-              for stage, lines in per_stage.items() if lines]
-    return '\n'.join(blocks)
-
-
 def stage_dispatch(hooks: Sequence[Hook]) -> Dict[str, List[Any]]:
     """Per stage, the bound methods of the hooks that act on it (precomputed: lean hot path)."""
-    table: Dict[str, List[Any]] = {stage: [] for stage in Hook.stages}
-    for hook in hooks:
-        for stage in hook.get_triggered_stages():
-            table[stage].append(getattr(hook, stage))
-    return table
+    return {stage: [getattr(hook, stage) for hook in members]
+            for stage, members in hooks_by_stage(hooks, Hook.stages).items()}
 
 
 def has_built_schedulers(schedulers: Any) -> bool:

@@ -20,6 +20,7 @@ from legacy_runner.continuation import (
     rank_view,
     rng_state,
 )
+from legacy_runner.utils.priority import hook_table, insert_hook
 
 from . import builders
 from .checkpoint import find_latest_checkpoint
@@ -190,7 +191,7 @@ class RunnerCore:
 
     # -- hooks -------------------------------------------------------------------------------
     def register_hook(self, hook: Union[Hook, Dict], priority: Any = None) -> None:
-        builders.insert_hook(self._hooks, builders.make_hook(hook, priority))
+        insert_hook(self._hooks, builders.make_hook(hook, priority))
         self._dispatch = builders.stage_dispatch(self._hooks)
 
     def register_hooks(self,
@@ -202,7 +203,7 @@ class RunnerCore:
             self.register_hook(hook)
 
     def get_hooks_info(self) -> str:
-        return builders.hooks_info(self._hooks)
+        return hook_table(self._hooks, Hook.stages)
 
     def call_hook(self, fn_name: str, **kwargs: Any) -> None:
         """Call ``fn_name`` on every hook that acts on that stage, in priority order."""

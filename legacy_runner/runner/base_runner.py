@@ -22,20 +22,16 @@ from torch.optim import Optimizer
 from .. import continuation
 from ..checkpoint import link_latest, load_checkpoint, save_checkpoint
 from ..dist import get_dist_info, get_host_info, get_time_str
+from ..hook_base import GENERIC_STAGES
 from ..hooks import HOOKS, Hook
 from ..parallel import is_module_wrapper
 from ..registry import build_from_cfg
 from ..utils.misc import is_list_of, is_str, mkdir_or_exist
+from ..utils.priority import Priority, get_priority, hook_table, insert_hook
 from .log_buffer import LogBuffer
-from .priority import Priority, get_priority
 
 # The mode-specific stages that the Hook base forwards to a generic method.
-_GENERIC_STAGE = {
-    'before_train_epoch': 'before_epoch', 'before_val_epoch': 'before_epoch',
-    'after_train_epoch': 'after_epoch', 'after_val_epoch': 'after_epoch',
-    'before_train_iter': 'before_iter', 'before_val_iter': 'before_iter',
-    'after_train_iter': 'after_iter', 'after_val_iter': 'after_iter',
-}
+_GENERIC_STAGE = {stage: method for method, stages in GENERIC_STAGES.items() for stage in stages}
 _STAGES = frozenset(Hook.stages)
 
 HookCfg = Union[None, Dict, Hook]
@@ -225,14 +221,8 @@ class BaseRunner(metaclass=ABCMeta):
         assert isinstance(hook, Hook)
         if hasattr(hook, 'priority'):
             raise ValueError('"priority" is a reserved attribute for hooks')
-        priority = get_priority(priority)
-        hook.priority = priority  # type: ignore[attr-defined]
-        for i in range(len(self._hooks) - 1, -1, -1):
-            if priority >= self._hooks[i].priority:  # type: ignore[attr-defined]
-                self._hooks.insert(i + 1, hook)
-                break
-        else:
-            self._hooks.insert(0, hook)
+        hook.priority = get_priority(priority)  # type: ignore[attr-defined]
+        insert_hook(self._hooks, hook)
         self._stage_hooks.clear()
 
     def register_hook_from_cfg(self, hook_cfg: Dict) -> None:
@@ -265,21 +255,7 @@ class BaseRunner(metaclass=ABCMeta):
 
     def get_hook_info(self) -> str:
         """The per-stage hook table that ``run()`` logs (mmcv's exact text)."""
-        stage_hook_map: Dict[str, List[str]] = {stage: [] for stage in Hook.stages}
-        for hook in self.hooks:
-            try:
-                priority: Union[str, int] = Priority(hook.priority).name  # type: ignore[attr-defined]
-            except ValueError:
-                priority = hook.priority  # type: ignore[attr-defined]
-            info = f'({priority:<12}) {hook.__class__.__name__:<35}'
-            for stage in hook.get_triggered_stages():
-                stage_hook_map[stage].append(info)
-        blocks = []
-        for stage in Hook.stages:
-            infos = stage_hook_map[stage]
-            if infos:
-                blocks.append(f'{stage}:\n' + '\n'.join(infos) + '\n -------------------- ')
-        return '\n'.join(blocks)
+        return hook_table(self.hooks, Hook.stages)
 
     def _register_policy_hook(self, cfg: HookCfg, suffix: str, priority: str) -> None:
         if cfg is None:

@@ -5,7 +5,7 @@ The epoch/iter stages of the three modes forward to ``_before_epoch``/``_after_e
 """
 from typing import Any, Dict, Optional, Sequence
 
-from legacy_runner.utils.misc import is_method_overridden
+from legacy_runner.utils.priority import triggered_stages
 
 DATA_BATCH = Optional[Any]
 
@@ -139,11 +139,4 @@ class Hook:
 
     def get_triggered_stages(self) -> list:
         """Stages this hook's class overrides (a generic ``_x`` override counts for its 3 stages)."""
-        triggered = set()
-        for stage in STAGES:
-            if is_method_overridden(stage, Hook, self):
-                triggered.add(stage)
-        for method, stages in _GENERIC.items():
-            if is_method_overridden(method, Hook, self):
-                triggered.update(stages)
-        return [stage for stage in STAGES if stage in triggered]
+        return triggered_stages(self, Hook, STAGES, _GENERIC)
