@@ -152,11 +152,12 @@ def real_configs() -> None:
         from compat.convert.tree import convert_tree, write_tree
         for pkg, path in roots:
             t, c = time.perf_counter(), time.process_time()
-            files = convert_tree(path, progress=False)
+            failed: list = []
+            files = convert_tree(path, progress=False, failed=failed)
             write_tree(files, os.path.join(out, pkg))
             wall, cpu = time.perf_counter() - t, time.process_time() - c
-            print(f'tree mode, {pkg} configs ({len(files)} files, one process): wall {wall:.1f} s, '
-                  f'CPU {cpu:.1f} s')
+            print(f'tree mode, {pkg} configs ({len(files)} files written, {len(failed)} skipped as '
+                  f'unloadable/unconvertible, one process): wall {wall:.1f} s, CPU {cpu:.1f} s')
     finally:
         shutil.rmtree(out, ignore_errors=True)
     print(f'(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: wall times include waiting '

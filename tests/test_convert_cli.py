@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from run_helpers import ROOT
 from test_convert_support import same
 
 from compat.convert import Options, convert_dict
@@ -13,7 +14,6 @@ from compat.convert.cli import main
 from compat.convert.writer import atomic_write, load_text
 from legacy_runner.config import Config
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STEP = os.path.join(ROOT, 'configs_v1', 'mlp_step_epoch.py')
 CLEAN_V1 = """
 model = dict(type='MLPClassifier', in_channels=8, num_classes=4)
@@ -207,3 +207,13 @@ def test_python_dash_m(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / 'y.py').exists()
+
+
+def test_tree_mode_keep_going_skips_bad_files(tmp_path, capsys):
+    src = tmp_path / 'src'
+    src.mkdir()
+    write(src / 'good.py', CLEAN_V1)
+    write(src / 'bad.py', CLEAN_V1 + "lr_config = dict(policy='bogus')\n")
+    rc, _, err = run([src, tmp_path / 'dst', '--keep-going'], capsys)
+    assert rc == 1 and err.count('\n') == 1 and 'bad.py' in err and '--keep-going' in err
+    assert (tmp_path / 'dst' / 'good.py').exists() and not (tmp_path / 'dst' / 'bad.py').exists()

@@ -25,6 +25,8 @@ NOT_EXACT = {
     'cosrestart_epoch': 'absolute min_lr with two group lrs',
     'linearanneal_iter': 'absolute min_lr with two group lrs',
     'step_with_step_momentum_warm': 'momentum warmup',
+    'onecycle_threephase_linear_iter': 'per-group max_lr list: mmengine\'s OptimWrapper adds a pseudo '
+                                       'group, so OneCycleLR needs one more value',
 }
 BASE_LRS = [0.1, 0.05]  # the recorded groups: nn.Linear(2,2) at 0.1, nn.Linear(2,1) at 0.05
 

@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 import traceback
-from typing import Any, List, Optional, TextIO
+from typing import Any, List, Optional, TextIO, Tuple
 
 PROG = 'convert-config'
 
@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                    'distributed launcher; single-file mode only')
     p.add_argument('--fragment', action='store_true', help='OLD is a partial (_base_) config: convert '
                    'what it has instead of requiring a full training config')
+    p.add_argument('--keep-going', action='store_true', help='tree mode: skip a file that cannot be '
+                   'loaded or converted (one error line each, exit status 1) instead of converting nothing')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, metavar='KEY=VAL',
                    help='override v1 keys before converting (mmcv DictAction syntax)')
     p.add_argument('-q', '--quiet', action='store_true', help='print only errors and --verify results')
@@ -163,8 +165,9 @@ def _tree(args: argparse.Namespace) -> int:
     if args.cfg_options or args.fragment or args.plot or args.flexible:
         raise ConversionError('--cfg-options/--fragment/--plot/--flexible apply to a single file, not a tree',
                               key='options')
-    files = convert_tree(args.old, _options(args), progress=not args.quiet)
-    status = 0
+    failed: Optional[List[Tuple[str, str]]] = [] if args.keep_going else None
+    files = convert_tree(args.old, _options(args), progress=not args.quiet, failed=failed)
+    status = 1 if failed else 0
     lines: List[str] = []
     for f in files:
         if not f.complete:
@@ -185,6 +188,8 @@ def _tree(args: argparse.Namespace) -> int:
     if not args.quiet:
         for line in lines:
             _emit(line, sys.stdout)
+    for rel, error in failed or []:
+        _emit(f'{PROG}: error: {error} (skipped {rel}, --keep-going)', sys.stderr)
     if not args.quiet:
         _emit(f'wrote {len(files)} files to {args.new}', sys.stdout)
     return status

@@ -4,6 +4,7 @@ from typing import Any, Dict, List, Optional
 
 from .context import Context, Options
 from .errors import ConversionError
+from .exact import apply_exact
 from .report import CARRIED, Entry
 from .rules import HANDLED, RULES
 from .verify import refine_schedule_entries
@@ -121,6 +122,8 @@ def convert_dict(cfg: Dict[str, Any], options: Optional[Options] = None,
         v2 = _ordered(v2, cfg)
         if not options.fragment:
             refine_schedule_entries(ctx, v2, entries)
+            if options.exact and apply_exact(ctx, v2, entries):
+                v2 = _ordered(v2, cfg)
     except ConversionError as e:
         raise e.with_file(filename) from None
     entries.sort(key=lambda e: _entry_position(e.key, cfg))  # stable: rule order breaks ties

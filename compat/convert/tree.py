@@ -126,10 +126,14 @@ def _base_key(base: str) -> str:
     return os.path.splitext(base)[0] + '.py'
 
 
-def convert_tree(src: str, options: Optional[Options] = None, progress: bool = False) -> List[TreeFile]:
+def convert_tree(src: str, options: Optional[Options] = None, progress: bool = False,
+                 failed: Optional[List[Tuple[str, str]]] = None) -> List[TreeFile]:
     """Convert every config below ``src`` in memory; returns the files in dependency order.
 
     ``progress``: show a progress bar on stderr when it is a terminal (never in logs or pipes).
+    ``failed``: when given, a file that cannot be loaded or converted is appended to it as
+    ``(rel, error)`` and skipped with the files that inherit from it (``--keep-going``); otherwise
+    the first such file raises and nothing is converted.
     """
     options = options or Options()
     rels = find_configs(src)
@@ -148,22 +152,31 @@ def convert_tree(src: str, options: Optional[Options] = None, progress: bool = F
         try:
             merged[rel] = Config.fromfile(path).to_dict()
             bases[rel] = own_bases(path)
-        except ConversionError:
-            raise
         except Exception as e:
-            raise ConversionError(f'cannot load: {type(e).__name__}: {" ".join(str(e).split())}',
-                                  filename=path) from e
+            err = e if isinstance(e, ConversionError) else ConversionError(
+                f'cannot load: {type(e).__name__}: {" ".join(str(e).split())}', filename=path)
+            if failed is None:
+                raise err from e
+            failed.append((rel, str(err)))
+            merged.pop(rel, None)
     done: Dict[str, TreeFile] = {}
     order: List[str] = []
 
     def visit(rel: str, chain: Tuple[str, ...]) -> None:
-        if rel in done:
+        if rel in done or rel not in merged:
             return
         for base in bases[rel]:
             base_rel = os.path.normpath(os.path.join(os.path.dirname(rel), base)).replace(os.sep, '/')
             if base_rel in merged and base_rel not in chain:
                 visit(base_rel, chain + (rel, ))
-        done[rel] = _convert_one(src, rel, merged, bases, done, options)
+        try:
+            done[rel] = _convert_one(src, rel, merged, bases, done, options)
+        except ConversionError as e:
+            if failed is None:
+                raise
+            failed.append((rel, str(e)))
+            merged.pop(rel)
+            return
         order.append(rel)
         if bar is not None:
             bar.update()

@@ -115,6 +115,12 @@ def one_cycle(b: ScheduleBuilder, pol: Any, by_epoch: bool) -> None:
         i = b.add('OneCycle', True, 0, b.runner.max_epochs, True, **args)
     b.exact('policy', b.path(i, 'type'), 'OneCycleLR writes absolute values, like v1')
     b.exact('max_lr', b.path(i, 'eta_max'))
+    if isinstance(args['eta_max'], list) and len(args['eta_max']) > 1:
+        b.approx('max_lr', b.path(i, 'eta_max'), 'one value per param group: with several groups '
+                 'mmengine\'s OptimWrapper also schedules a pseudo group of the optimizer defaults, '
+                 'so OneCycleLR expects one more value (append one, or use --exact)', numeric=False)
+        b.entries[f'{b.section}.max_lr'].bound_note = ('no value difference to bound: the scheduler '
+                                                       'fails to build on mmengine as written')
     b.absolute = True
 
 
