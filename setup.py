@@ -65,18 +65,20 @@ setup(
     'verifiably, to the mmengine-style v2 format.',
     long_description=open(os.path.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
-    python_requires='>=3.8',
+    python_requires='>=3.9',  # torch 2.5's floor
     packages=find_packages(include=['legacy_runner', 'legacy_runner.*', 'compat', 'compat.*']),
     include_package_data=True,
     install_requires=[
-        'torch>=1.8',
+        # torch.amp.GradScaler(device) (2.3) and the safe-loading API: add_safe_globals (2.4),
+        # get_safe_globals / get_unsafe_globals_in_checkpoint (2.5)
+        'torch>=2.5',
         'numpy>=1.19',
         'yapf>=0.40',
         'pyyaml>=5.1',
     ],
     extras_require={
         'test': ['pytest>=7', 'pytest-timeout>=2', 'hypothesis>=6', 'ruff>=0.4', 'matplotlib>=3.3',
-                 'opencv-python-headless', 'Pillow'],
+                 'opencv-python-headless', 'Pillow', 'mypy>=1.8'],
         'image': ['opencv-python-headless', 'Pillow'],
         'tensorboard': ['tensorboard>=2.0'],
         'plot': ['matplotlib>=3.3'],

@@ -189,7 +189,7 @@ def _base_entries() -> List[Any]:
     import numpy as np
 
     entries: List[Any] = [(np.ndarray, 'numpy.ndarray'), (np.dtype, 'numpy.dtype')]
-    multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
+    multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray  # type: ignore[attr-defined]
     for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
         entries += [(multiarray._reconstruct, f'{module}._reconstruct'),
                     (multiarray.scalar, f'{module}.scalar')]

@@ -92,4 +92,4 @@ def install_on_demand() -> None:
         install()
         return self.get(key)
 
-    v1.MODELS.get = types.MethodType(get, v1.MODELS)
+    v1.MODELS.get = types.MethodType(get, v1.MODELS)  # type: ignore[method-assign]
