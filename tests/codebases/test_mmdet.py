@@ -116,8 +116,13 @@ def coco_root(tmp_path_factory) -> tuple:
 
 def test_mmdet_imports(codebases_target: str, shim_env: dict, tmp_path) -> None:
     """mmdet's API packages import on the shim, and so does every module of the package."""
-    run_tool(['-c', 'import mmdet.apis, mmdet.models, mmdet.datasets, mmdet.core'], shim_env,
-             str(tmp_path))
+    out = run_tool(['-c', 'import mmdet.apis, mmdet.models, mmdet.datasets, mmdet.core\n'
+                    'from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor as E\n'
+                    'from mmcv.ops import nms, RoIAlign\n'
+                    'layer = E(dict(type="RoIAlign", output_size=7), 256, [4]).roi_layers[0]\n'
+                    'print("OPS", nms.__module__, type(layer).__module__)'], shim_env, str(tmp_path))
+    # the ops mmdet builds are the pure-PyTorch ones served as mmcv.ops
+    assert 'OPS legacy_runner.ops.nms legacy_runner.ops.roi_align' in out, out[-2000:]
     result = walk_failures('mmdet', shim_env, str(tmp_path))
     assert osp.dirname(osp.dirname(result['file'])) == codebases_target
     assert 'compat' in result['mmcv'] or 'legacy_runner' in result['mmcv'], result['mmcv']
