@@ -21,7 +21,7 @@ into a flag that training loops poll at iteration boundaries.
 """
 import contextlib
 import random
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import numpy as np
 import torch
@@ -220,6 +220,41 @@ def restore_grads(params: List[torch.nn.Parameter], grads: List[Optional[torch.T
                           f'the model has {len(params)} parameters')
     for p, g in zip(params, grads):
         p.grad = None if g is None else g.to(p.device)
+
+
+# --------------------------------------------------------------------------------------- records
+def rank_part(position: Dict[str, Any], generators: Optional[List[torch.Generator]] = None) -> Dict[str, Any]:
+    """This process's part of a record: the RNG streams (``generators`` too) and the runtime's own
+    ``position`` (what differs between ranks: a pass order comes from each rank's RNGs)."""
+    return dict(rng=rng_state(generators), **position)
+
+
+def new_record(runtime: str, world_size: int, local: Dict[str, Any],
+               parts: Optional[List[Dict[str, Any]]] = None, **shared: Any) -> Dict[str, Any]:
+    """A record: format, writing runtime and world size, the keys all ranks share (``shared``), this
+    process's ``local`` part and, when gathered (:func:`gather_rank_parts`), every rank's part."""
+    record: Dict[str, Any] = dict(format=FORMAT, runtime=runtime, world_size=world_size, **shared)
+    record.update(local)
+    if parts is not None:
+        record['ranks'] = parts
+    return record
+
+
+def accept_record(record: Any, runtime: str, world_size: int, rank: int, filename: str,
+                  refuse: Callable[[Dict[str, Any]], None]) -> Optional[Dict[str, Any]]:
+    """``rank``'s view (:func:`rank_view`) of a checkpoint's ``record`` when ``runtime`` wrote it in
+    this format, else None: no record (a file of mmcv or mmengine, resumed with their semantics),
+    or one of another runtime or format, after ``refuse(record)`` says why the resume falls back.
+
+    Raises :class:`ResumeError` when the world size differs (:func:`check_world_size`).
+    """
+    if not isinstance(record, dict):
+        return None
+    if record.get('runtime') != runtime or record.get('format') != FORMAT:
+        refuse(record)
+        return None
+    check_world_size(record, world_size, filename)
+    return rank_view(record, rank)
 
 
 def gather_rank_parts(local: Dict[str, Any]) -> Optional[List[Dict[str, Any]]]:

@@ -12,13 +12,12 @@ from typing import Any, Callable, Dict, List, Optional, Union
 from torch import nn
 
 from legacy_runner.continuation import (
-    FORMAT,
     KEY,
-    check_world_size,
+    accept_record,
     gather_rank_parts,
+    new_record,
     pending_grads,
-    rank_view,
-    rng_state,
+    rank_part,
 )
 from legacy_runner.utils.priority import hook_table, insert_hook
 
@@ -299,38 +298,33 @@ class RunnerCore:
             loop, 'continuation_state') else None
         if state is None or not save_optimizer:
             return None
-        shared, local = state
-        local = dict(local, rng=rng_state(loop.rng_generators()))
+        shared, position = state
+        local = rank_part(position, loop.rng_generators())
         model = self._unwrapped()
         grads = pending_grads(list(model.parameters())) if isinstance(model, nn.Module) else []
         if any(g is not None for g in grads):  # an open accumulation window
             local['grads'] = [None if g is None else g.cpu() for g in grads]
-        record: Dict[str, Any] = dict(format=FORMAT, runtime='v2', world_size=self._world_size, loop=shared)
-        record.update(local)
-        parts = gather_rank_parts(local)
-        if parts is not None:
-            record['ranks'] = parts
-        return record
+        return new_record('v2', self._world_size, local, gather_rank_parts(local), loop=shared)
 
     def _apply_continuation(self, meta: Any, filename: str) -> bool:
         """Hand a checkpoint's continuation record to the train loop (True), or keep mmengine's
         resume semantics for a file without one (False). Raises ResumeError on a world-size change."""
-        record = meta.get(KEY) if isinstance(meta, dict) else None
-        if not isinstance(record, dict):
-            return False
-        if record.get('runtime') != 'v2' or record.get('format') != FORMAT:
+        def refuse(record: Dict[str, Any]) -> None:
             self.logger.warning(f'{filename}: ignoring a continuation record of runtime '
                                 f'{record.get("runtime")!r}, format {record.get("format")!r}; resuming '
                                 'with mmengine semantics (not bitwise)')
+
+        record = accept_record(meta.get(KEY) if isinstance(meta, dict) else None, 'v2', self._world_size,
+                               self._rank, filename, refuse)
+        if record is None:
             return False
-        check_world_size(record, self._world_size, filename)
         loop = self.train_loop
         kind = getattr(loop, 'continuation_kind', None)
         if kind is None or kind != record['loop'].get('kind'):
             self.logger.warning(f'{filename} was saved by a {record["loop"].get("kind")}-based train loop, '
                                 f'this run has {type(loop).__name__}; resuming with mmengine semantics')
             return False
-        loop.continue_from(record['loop'], rank_view(record, self._rank))
+        loop.continue_from(record['loop'], record)
         return True
 
     def dump_config(self) -> None:

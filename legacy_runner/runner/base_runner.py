@@ -434,7 +434,7 @@ class BaseRunner(metaclass=ABCMeta):
 
     def _rank_part(self) -> Dict[str, Any]:
         # what differs between ranks: the RNG streams, including those a pass order came from
-        return dict(rng=continuation.rng_state(), **self._record_position())
+        return continuation.rank_part(self._record_position())
 
     def gather_continuation(self) -> None:
         """Collect every rank's part of the continuation record for the save that follows.
@@ -448,11 +448,8 @@ class BaseRunner(metaclass=ABCMeta):
             self._rank_parts = continuation.gather_rank_parts(self._rank_part())
 
     def _continuation_record(self) -> Dict[str, Any]:
-        record: Dict[str, Any] = dict(format=continuation.FORMAT, runtime='v1', world_size=self.world_size)
-        record.update(self._rank_part())
         parts, self._rank_parts = self._rank_parts, None
-        if parts is not None:
-            record['ranks'] = parts
+        record = continuation.new_record('v1', self.world_size, self._rank_part(), parts)
         record['log_buffer'] = dict(val={k: list(v) for k, v in self.log_buffer.val_history.items()},
                                     n={k: list(v) for k, v in self.log_buffer.n_history.items()})
         if self._accumulating():
@@ -460,16 +457,17 @@ class BaseRunner(metaclass=ABCMeta):
         return record
 
     def _load_continuation(self, meta: Dict, filename: str) -> None:
-        record = meta.pop(continuation.KEY, None)  # not part of the run's meta (logged as JSON)
-        if record is None:
-            return  # written by real mmcv (or outside a loop): mmcv's resume semantics
-        if record.get('runtime') != 'v1':
+        def refuse(record: Dict[str, Any]) -> None:
             self.logger.warning('%s was written by the %s runtime: its position cannot be '
                                 'continued exactly here; resuming with mmcv semantics',
                                 filename, record.get('runtime'))
+
+        # popped: not part of the run's meta (logged as JSON); none in files written by real mmcv
+        # (or outside a loop): mmcv's resume semantics
+        record = continuation.accept_record(meta.pop(continuation.KEY, None), 'v1', self.world_size,
+                                            self.rank, filename, refuse)
+        if record is None:
             return
-        continuation.check_world_size(record, self.world_size, filename)
-        record = continuation.rank_view(record, self.rank)
         self._epoch, self._iter = record['epoch'], record['iter']
         self._inner_iter = record['inner_iter']
         self._continuation = record
