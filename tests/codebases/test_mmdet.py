@@ -128,7 +128,8 @@ def test_mmdet_imports(codebases_target: str, shim_env: dict, tmp_path) -> None:
     assert 'compat' in result['mmcv'] or 'legacy_runner' in result['mmcv'], result['mmcv']
     assert not result['failures'], '\n'.join(f'{k}: {v}' for k, v in sorted(result['failures'].items()))
     assert result['count'] > 300
-    assert set(result['skipped'].values()) <= set(UNAVAILABLE)
+    # no mmdet module needs xtcocotools/torchvision (UNAVAILABLE): none may be skipped either
+    assert not result['skipped'], (result['skipped'], sorted(UNAVAILABLE))
 
 
 @pytest.mark.parametrize('name', sorted(MODELS))
