@@ -22,7 +22,7 @@ import pytest
 import torch
 from codebases_harness import UNAVAILABLE, mim_path, run_tool, walk_failures, write_png
 
-# Two COCO category names (CocoDataset keeps the categories whose names are in its 80 classes).
+# The two categories of the generated set; CocoDataset's `classes` option selects them by name.
 CATEGORIES = ({'id': 1, 'name': 'person'}, {'id': 3, 'name': 'car'})
 IMG_SIZE = 64
 
