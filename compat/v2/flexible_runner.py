@@ -16,14 +16,11 @@ from torch import nn
 
 from legacy_runner.config import Config
 
-from . import builders
-from .hooks import Hook
-from .logging import MessageHub, set_current_logger
+from .logging import set_current_logger
 from .loops import BaseLoop
 from .registry import RUNNERS, set_default_scope
 from .runner_base import RunnerCore
 from .strategies import BaseStrategy, build_strategy, infer_launcher
-from .visualization import build_visualizer
 
 FLEX_KEYS = ('model', 'work_dir', 'experiment_name', 'train_dataloader', 'val_dataloader', 'test_dataloader',
              'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr', 'optim_wrapper', 'param_scheduler',
@@ -97,19 +94,12 @@ class FlexibleRunner(RunnerCore):
         self.logger = self.strategy.logger
         set_current_logger(self.logger)
         self._log_env()
-        self.message_hub = MessageHub.create_current(self._experiment_name)
-        self.visualizer = build_visualizer(visualizer, self._experiment_name, self._log_dir)
-        if len(self.cfg):
-            self.visualizer.add_config(self.cfg)
+        self._build_hub_and_visualizer(visualizer)
         if isinstance(model, dict) and data_preprocessor is not None:
             model = dict(model)
             model.setdefault('data_preprocessor', data_preprocessor)
         self.model: Any = model  # built by the strategy at the first train/val/test
-        self._hooks: List[Hook] = []
-        self._dispatch: Dict[str, List[Any]] = builders.stage_dispatch([])
-        self.register_hooks(default_hooks, custom_hooks)
-        self.logger.info(f'Hooks will be executed in the following order:\n{self.get_hooks_info()}')
-        self.dump_config()
+        self._init_hooks(default_hooks, custom_hooks)
 
     @classmethod
     def from_cfg(cls, cfg: Union[Config, Dict]) -> 'FlexibleRunner':
@@ -139,9 +129,7 @@ class FlexibleRunner(RunnerCore):
         self.model = s.model
         if s.optim_wrapper is not None:
             self.optim_wrapper = s.optim_wrapper
-            for wrapper in (s.optim_wrapper.values() if hasattr(s.optim_wrapper, 'values')
-                            else [s.optim_wrapper]):
-                wrapper.message_hub = self.message_hub
+            self._attach_message_hub(s.optim_wrapper)
         if s.param_schedulers is not None:
             self.param_schedulers = s.param_schedulers
 
@@ -154,11 +142,7 @@ class FlexibleRunner(RunnerCore):
         return cfg
 
     def train(self) -> nn.Module:
-        if self._train_loop is None:
-            raise RuntimeError('`self._train_loop` should not be None when calling train method. Please '
-                               'provide `train_dataloader`, `train_cfg`, `optimizer` and `param_scheduler` '
-                               'arguments when initializing runner.')
-        loop = self.train_loop
+        loop = self._required_train_loop()
         _ = self.val_loop
         loader = loop.dataloader
         batch_size = getattr(loader, 'batch_size', None) or getattr(loader.batch_sampler, 'batch_size', 1)

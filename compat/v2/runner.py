@@ -26,14 +26,12 @@ from .checkpoint import (
     scheduler_state_dict,
 )
 from .compile import compile_model
-from .hooks import Hook
-from .logging import MessageHub, build_logger, set_current_logger
+from .logging import build_logger, set_current_logger
 from .optim import OptimWrapper, OptimWrapperDict, build_optim_wrapper
 from .registry import RUNNERS, set_default_scope
 from .runner_base import RunnerCore
 from .scheduler import build_param_schedulers
 from .version import mmengine_version
-from .visualization import build_visualizer
 
 # keys mmengine reads from ``runner.cfg`` later rather than as constructor arguments
 CFG_ONLY_KEYS = ('model_wrapper_cfg', 'find_unused_parameters', 'sync_bn', 'compile',
@@ -117,19 +115,12 @@ class Runner(RunnerCore):
                    f'{", ".join(unknown)}')
             warnings.warn(msg)
             self.logger.warning(msg)
-        self.message_hub = MessageHub.create_current(self._experiment_name)
-        self.visualizer = build_visualizer(visualizer, self._experiment_name, self._log_dir)
-        if len(self.cfg):
-            self.visualizer.add_config(self.cfg)
+        self._build_hub_and_visualizer(visualizer)
         self.model = builders.wrap_model(
             builders.build_model(model, data_preprocessor), self._distributed, self.logger,
             self._cfg_get('model_wrapper_cfg'), bool(self._cfg_get('find_unused_parameters', False)),
             self._cfg_get('sync_bn'))
-        self._hooks: List[Hook] = []
-        self._dispatch: Dict[str, List[Any]] = builders.stage_dispatch([])
-        self.register_hooks(default_hooks, custom_hooks)
-        self.logger.info(f'Hooks will be executed in the following order:\n{self.get_hooks_info()}')
-        self.dump_config()
+        self._init_hooks(default_hooks, custom_hooks)
 
     @classmethod
     def from_cfg(cls, cfg: Union[Config, Dict]) -> 'Runner':
@@ -148,16 +139,9 @@ class Runner(RunnerCore):
         if self._val_loop is not None and not hasattr(model, 'val_step'):
             raise RuntimeError('If you want to validate your model, please make sure your model has '
                                'implemented `val_step`.')
-        if self._train_loop is None:
-            raise RuntimeError('`self._train_loop` should not be None when calling train method. Please '
-                               'provide `train_dataloader`, `train_cfg`, `optimizer` and `param_scheduler` '
-                               'arguments when initializing runner.')
-        loop = self.train_loop
+        loop = self._required_train_loop()
         self.optim_wrapper = build_optim_wrapper(self.model, self.optim_wrapper)
-        # a wrapper built before this runner would log grad norms to another hub
-        for wrapper in (self.optim_wrapper.values() if isinstance(self.optim_wrapper, OptimWrapperDict)
-                        else [self.optim_wrapper]):
-            wrapper.message_hub = self.message_hub
+        self._attach_message_hub(self.optim_wrapper)
         self.scale_lr(self.optim_wrapper, self.auto_scale_lr)
         if self.param_schedulers is not None:
             self.param_schedulers = build_param_schedulers(self.optim_wrapper, self.param_schedulers,

@@ -26,9 +26,11 @@ from .checkpoint import find_latest_checkpoint
 from .data import build_dataloader
 from .hooks import Hook
 from .log_processor import LogProcessor
+from .logging import MessageHub
 from .loops import BaseLoop, build_eval_loop, build_train_loop
 from .model import is_model_wrapper
 from .registry import LOG_PROCESSORS
+from .visualization import build_visualizer
 
 # Where a checkpoint file fails to load, the command line names it in one line: train_from_cfg
 # sets this to legacy_runner.errors.checkpoint_input; library calls keep their exception types.
@@ -154,6 +156,33 @@ class RunnerCore:
         self.param_schedulers = param_scheduler
         self._load_from, self._resume, self._has_loaded = load_from, resume, False
         self.checkpoint_input_guard: Optional[CheckpointInputGuard] = None
+
+    def _build_hub_and_visualizer(self, visualizer: Any) -> None:
+        self.message_hub = MessageHub.create_current(self._experiment_name)
+        self.visualizer = build_visualizer(visualizer, self._experiment_name, self._log_dir)
+        if len(self.cfg):
+            self.visualizer.add_config(self.cfg)
+
+    def _init_hooks(self, default_hooks: Optional[Dict], custom_hooks: Optional[List]) -> None:
+        """Register the default and custom hooks, log their order, dump the config (the end of both
+        runners' construction)."""
+        self._hooks = []
+        self._dispatch = builders.stage_dispatch([])
+        self.register_hooks(default_hooks, custom_hooks)
+        self.logger.info(f'Hooks will be executed in the following order:\n{self.get_hooks_info()}')
+        self.dump_config()
+
+    def _attach_message_hub(self, optim_wrapper: Any) -> None:
+        # a wrapper built before this runner would log grad norms to another hub
+        for wrapper in (optim_wrapper.values() if hasattr(optim_wrapper, 'values') else [optim_wrapper]):
+            wrapper.message_hub = self.message_hub
+
+    def _required_train_loop(self) -> BaseLoop:
+        if self._train_loop is None:
+            raise RuntimeError('`self._train_loop` should not be None when calling train method. Please '
+                               'provide `train_dataloader`, `train_cfg`, `optimizer` and `param_scheduler` '
+                               'arguments when initializing runner.')
+        return self.train_loop
 
     def val(self) -> Dict[str, Any]:
         """Run the val loop once; returns (and logs) its metrics."""
