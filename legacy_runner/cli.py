@@ -216,6 +216,10 @@ def _serve_old_mmcv_imports() -> None:
     from compat._shim_finder import find_real_mmcv
     if find_real_mmcv() is None:
         import compat.mmcv_shim  # noqa: F401  (importing activates it)
+        # Processes started from here import the old package again: DataLoader workers under
+        # spawn/forkserver unpickle its dataset and `import mmcv` before any of our code runs.
+        # The installed .pth serves them the shim when this variable is set (as `exec` does).
+        os.environ.setdefault('LEGACY_RUNNER_SHIM', '1')
 
 
 _COMMANDS: Dict[str, Callable[[argparse.Namespace], int]] = {
