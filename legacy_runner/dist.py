@@ -14,7 +14,7 @@ import subprocess
 import time
 import warnings
 from collections import OrderedDict
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 import torch
 import torch.distributed as dist
@@ -91,9 +91,8 @@ def _find_free_port() -> int:
 _SLURM_HINT = 'start the job with srun/sbatch, or choose another --launcher'
 
 
-def _slurm_env(name: str, env: Optional[Dict[str, str]] = None) -> str:
-    env = os.environ if env is None else env
-    value = env.get(name)
+def _slurm_env(name: str, env: Optional[Mapping[str, str]] = None) -> str:
+    value = (os.environ if env is None else env).get(name)
     if value is None or not value.strip():
         raise ConfigError(f'--launcher slurm: the environment variable {name} is not set ({_SLURM_HINT})')
     return value.strip()

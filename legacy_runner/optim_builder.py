@@ -9,7 +9,7 @@ weight-decay rules, whether unset multipliers count as 1.0), so both can share t
 import copy
 import inspect
 import warnings
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, cast
 
 import torch
 import torch.nn as nn
@@ -45,7 +45,7 @@ def register_torch_npu_optimizers() -> List[str]:
     from .utils.device_type import IS_NPU_AVAILABLE
     if not IS_NPU_AVAILABLE:
         return []
-    import torch_npu
+    import torch_npu  # type: ignore[import-not-found]  # vendor package (Ascend NPU)
     names = []
     for attr in dir(getattr(torch_npu, 'optim', None) or []):
         obj = getattr(torch_npu.optim, attr)
@@ -251,7 +251,7 @@ class DefaultOptimizerConstructor:
 
     def __call__(self, model: nn.Module) -> torch.optim.Optimizer:
         if hasattr(model, 'module'):
-            model = model.module
+            model = cast(nn.Module, model.module)  # a wrapper's module is a Module, not a Tensor
         optimizer_cfg = self.optimizer_cfg.copy()
         if not self.paramwise_cfg:
             optimizer_cfg['params'] = model.parameters()

@@ -6,7 +6,7 @@ scatter only unpacks DataContainers and splits nothing.
 import functools
 from collections.abc import Mapping, Sequence
 from itertools import chain
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -106,10 +106,11 @@ class DataContainer:
 
 
 # ----------------------------------------------------------------------------- collate
-def _pad_and_stack(samples: List[DataContainer]) -> torch.Tensor:
+def _pad_and_stack(samples: Sequence[DataContainer]) -> torch.Tensor:
     """Pad the last ``pad_dims`` dims of every sample to the largest size, then stack."""
     first = samples[0]
     pad_dims = first.pad_dims
+    assert pad_dims is not None  # the caller stacks unpadded containers itself
     ndim = first.dim()
     assert ndim > pad_dims
     for sample in samples:
@@ -162,11 +163,15 @@ def collate(batch: Sequence[Any], samples_per_gpu: int = 1) -> Any:
         return [collate(samples, samples_per_gpu) for samples in zip(*batch)]
     if isinstance(first, Mapping):
         return {key: collate([d[key] for d in batch], samples_per_gpu) for key in first}
-    return default_collate(batch)
+    return default_collate(batch)  # type: ignore[arg-type]  # torch annotates list; any sequence works
 
 
 # ----------------------------------------------------------------------------- scatter
-def _to_devices(obj: Any, devices: List[int]) -> Any:
+# target devices: GPU indices (or torch devices, as DataParallel allows); [-1] means the CPU
+Devices = Sequence[Union[int, torch.device]]
+
+
+def _to_devices(obj: Any, devices: Devices) -> Any:
     """Move a tensor, or a (nested) list with one entry per device, to ``devices``.
 
     On the CPU (``[-1]``) tensors are only made contiguous, mirroring mmcv's CPU path.
@@ -182,12 +187,12 @@ def _to_devices(obj: Any, devices: List[int]) -> Any:
     raise Exception(f'Unknown type {type(obj)}.')
 
 
-def _scatter_payload(obj: Any, target_gpus: List[int]) -> Tuple:
+def _scatter_payload(obj: Any, target_gpus: Devices) -> Tuple:
     out = _to_devices(obj, target_gpus)
     return tuple(out) if isinstance(out, list) else (out, )
 
 
-def scatter(inputs: Any, target_gpus: List[int], dim: int = 0) -> List[Any]:
+def scatter(inputs: Any, target_gpus: Devices, dim: int = 0) -> List[Any]:
     """Split ``inputs`` into one copy per target device (``[-1]`` = CPU, no split).
 
     Tensors are chunked along ``dim`` over GPUs; DataContainers are unpacked (their payload is
@@ -212,7 +217,7 @@ def scatter(inputs: Any, target_gpus: List[int], dim: int = 0) -> List[Any]:
     return scatter_map(inputs)
 
 
-def scatter_kwargs(inputs: Any, kwargs: Any, target_gpus: List[int],
+def scatter_kwargs(inputs: Any, kwargs: Any, target_gpus: Devices,
                    dim: int = 0) -> Tuple[Tuple, Tuple]:
     """Scatter positional and keyword inputs; pad the shorter list so they pair up per device."""
     inputs = scatter(inputs, target_gpus, dim) if inputs else []
@@ -234,22 +239,23 @@ class MMDataParallel(DataParallel):
     """
 
     def __init__(self, *args: Any, dim: int = 0, **kwargs: Any) -> None:
-        super().__init__(*args, dim=dim, **kwargs)
+        # dim is keyword-only here, so *args never holds it
+        super().__init__(*args, dim=dim, **kwargs)  # type: ignore[misc]
         self.dim = dim
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
         if not self.device_ids:
-            inputs, kwargs = self.scatter(inputs, kwargs, [-1])
-            return self.module(*inputs[0], **kwargs[0])
+            ins, kws = self.scatter(inputs, kwargs, [-1])
+            return self.module(*ins[0], **kws[0])
         return super().forward(*inputs, **kwargs)
 
-    def scatter(self, inputs: Any, kwargs: Any, device_ids: List[int]) -> Tuple[Tuple, Tuple]:
+    def scatter(self, inputs: Any, kwargs: Any, device_ids: Devices) -> Tuple[Tuple, Tuple]:
         return scatter_kwargs(inputs, kwargs, device_ids, dim=self.dim)
 
     def _step(self, step: str, inputs: Tuple, kwargs: Dict) -> Any:
         if not self.device_ids:
-            inputs, kwargs = self.scatter(inputs, kwargs, [-1])
-            return getattr(self.module, step)(*inputs[0], **kwargs[0])
+            ins, kws = self.scatter(inputs, kwargs, [-1])
+            return getattr(self.module, step)(*ins[0], **kws[0])
         assert len(self.device_ids) == 1, (
             'MMDataParallel only supports single GPU training, if you need to train with multiple '
             'GPUs, please use MMDistributedDataParallel instead.')
@@ -258,8 +264,8 @@ class MMDataParallel(DataParallel):
                 raise RuntimeError('module must have its parameters and buffers on device '
                                    f'{self.src_device_obj} (device_ids[0]) but found one of them '
                                    f'on device: {t.device}')
-        inputs, kwargs = self.scatter(inputs, kwargs, self.device_ids)
-        return getattr(self.module, step)(*inputs[0], **kwargs[0])
+        ins, kws = self.scatter(inputs, kwargs, self.device_ids)
+        return getattr(self.module, step)(*ins[0], **kws[0])
 
     def train_step(self, *inputs: Any, **kwargs: Any) -> Any:
         return self._step('train_step', inputs, kwargs)
@@ -284,8 +290,8 @@ class MMDistributedDataParallel(DistributedDataParallel):
         return scatter_kwargs(inputs, kwargs, device_ids, dim=self.dim)
 
     def _run_step(self, step: str, inputs: Tuple, kwargs: Dict) -> Any:
-        inputs, kwargs = self.scatter(inputs, kwargs, self.device_ids or [-1])
-        args, kw = inputs[0], kwargs[0]
+        ins, kws = self.scatter(inputs, kwargs, self.device_ids or [-1])
+        args, kw = ins[0], kws[0]
         step_fn = getattr(self.module, step)
         if hasattr(self, '_pre_forward') and hasattr(self, '_post_forward'):
             with torch.autograd.profiler.record_function(f'MMDistributedDataParallel.{step}'):

@@ -127,16 +127,17 @@ class MMDistributedDataParallel(nn.Module):
         return scatter_kwargs(inputs, kwargs, device_ids, dim=self.dim)
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
-        inputs, kwargs = self.scatter(inputs, kwargs, self._devices())
-        return self.module(*inputs[0], **kwargs[0])
+        ins, kws = self.scatter(inputs, kwargs, self._devices())
+        return self.module(*ins[0], **kws[0])
 
     def train_step(self, *inputs: Any, **kwargs: Any) -> Any:
-        inputs, kwargs = self.scatter(inputs, kwargs, self._devices())
-        return self.module.train_step(*inputs[0], **kwargs[0])
+        ins, kws = self.scatter(inputs, kwargs, self._devices())
+        # nn.Module.__getattr__ is typed Tensor | Module; the wrapped model defines the step method
+        return self.module.train_step(*ins[0], **kws[0])  # type: ignore[operator]
 
     def val_step(self, *inputs: Any, **kwargs: Any) -> Any:
-        inputs, kwargs = self.scatter(inputs, kwargs, self._devices())
-        return self.module.val_step(*inputs[0], **kwargs[0])
+        ins, kws = self.scatter(inputs, kwargs, self._devices())
+        return self.module.val_step(*ins[0], **kws[0])  # type: ignore[operator]  # as train_step
 
 
 # a wrapper for is_module_wrapper; its own name, so the modern MMDistributedDataParallel keeps its key

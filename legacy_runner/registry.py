@@ -80,6 +80,7 @@ class Registry:
         # Empty unless linked with add_fallback (the mmcv shim does it), so mmcv semantics hold.
         self._fallbacks: List['Registry'] = []
         self._scope = self.infer_scope() if scope is None else scope
+        self.build_func: Callable[..., Any]
         if build_func is None:
             self.build_func = parent.build_func if parent is not None else build_from_cfg
         else:

@@ -84,7 +84,8 @@ def layout(cfg: Dict[str, Any]) -> str:
 
 
 def _yapf_format(source: str) -> str:
-    from yapf.yapflib.yapf_api import FormatCode
+    # optional dependency without type information
+    from yapf.yapflib.yapf_api import FormatCode  # type: ignore[import-untyped,import-not-found]
 
     kwargs: Dict[str, Any] = {'style_config': dict(YAPF_STYLE)}
     # yapf < 0.40.2 takes ``verify`` (mmcv passed True); later versions removed the parameter

@@ -1,15 +1,15 @@
 """``mmcv.device.scatter_gather``: scatter for one accelerator of any kind (not only CUDA)."""
-from typing import Any, List, Tuple
+from typing import Any, Tuple
 
 import torch
 
-from ..parallel import DataContainer
+from ..parallel import DataContainer, Devices
 from ..utils.helpers import deprecated_api_warning  # noqa: F401  (mmcv's module exposes it)
 from ._functions import Scatter
 from .utils import get_device
 
 
-def scatter(inputs: Any, target_devices: List[int], dim: int = 0) -> Any:
+def scatter(inputs: Any, target_devices: Devices, dim: int = 0) -> Any:
     """Like ``mmcv.parallel.scatter``, but tensors go to ``get_device()`` ([-1] = stay on CPU)."""
     current_device = get_device()
 
@@ -31,7 +31,7 @@ def scatter(inputs: Any, target_devices: List[int], dim: int = 0) -> Any:
     return scatter_map(inputs)
 
 
-def scatter_kwargs(inputs: Any, kwargs: Any, target_devices: List[int], dim: int = 0) -> Tuple[tuple, tuple]:
+def scatter_kwargs(inputs: Any, kwargs: Any, target_devices: Devices, dim: int = 0) -> Tuple[tuple, tuple]:
     """Scatter positional and keyword inputs; pad the shorter list so they pair up per device."""
     inputs = scatter(inputs, target_devices, dim) if inputs else []
     kwargs = scatter(kwargs, target_devices, dim) if kwargs else []

@@ -7,7 +7,7 @@ by iteration. Constructors validate their arguments in mmcv's order with mmcv's 
 and messages, so the hooks, the converter and the tracer reject the same configs the same way.
 """
 import numbers
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from .common import annealing_cos, annealing_linear, cumulative, format_param, get_position_from_periods
 
@@ -433,13 +433,13 @@ class OneCycleMomentumPolicy(V1Policy):
         raise AssertionError('unreachable')
 
 
-LR_POLICIES: Dict[str, type] = {
+LR_POLICIES: Dict[str, Type[V1Policy]] = {
     cls.hook_name: cls for cls in (
         FixedLrPolicy, StepLrPolicy, ExpLrPolicy, PolyLrPolicy, InvLrPolicy, CosineAnnealingLrPolicy,
         FlatCosineAnnealingLrPolicy, CosineRestartLrPolicy, CyclicLrPolicy, OneCycleLrPolicy,
         LinearAnnealingLrPolicy)
 }
-MOMENTUM_POLICIES: Dict[str, type] = {
+MOMENTUM_POLICIES: Dict[str, Type[V1Policy]] = {
     cls.hook_name: cls for cls in (
         StepMomentumPolicy, CosineAnnealingMomentumPolicy, LinearAnnealingMomentumPolicy,
         CyclicMomentumPolicy, OneCycleMomentumPolicy)

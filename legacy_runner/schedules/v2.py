@@ -2,7 +2,7 @@
 the per-step bookkeeping as a pure function, and a ParamSchedulerHook tracer.
 """
 import copy
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 from .v2_specs import (
     ConstantSchedule,
@@ -23,7 +23,7 @@ _ITER_LOOPS = ('IterBasedTrainLoop', )
 
 
 # ----------------------------------------------------------------------------- registry / build
-_SPECS: Dict[str, type] = {
+_SPECS: Dict[str, Type[V2Schedule]] = {
     'Constant': ConstantSchedule, 'Linear': LinearSchedule, 'Step': StepSchedule,
     'MultiStep': MultiStepSchedule, 'Exponential': ExponentialSchedule,
     'CosineAnnealing': CosineAnnealingSchedule, 'Poly': PolySchedule, 'OneCycle': OneCycleSchedule,
@@ -31,7 +31,7 @@ _SPECS: Dict[str, type] = {
 }
 
 
-def schedule_type(type_name: str) -> Tuple[type, Optional[str]]:
+def schedule_type(type_name: str) -> Tuple[Type[V2Schedule], Optional[str]]:
     """``'CosineAnnealingLR'`` -> (CosineAnnealingSchedule, 'lr'); ``...ParamScheduler`` -> (cls, None)."""
     for suffix, param in (('LR', 'lr'), ('Momentum', 'momentum'), ('ParamScheduler', None)):
         if type_name.endswith(suffix):
@@ -58,6 +58,7 @@ def build_v2_schedule(cfg: Dict[str, Any], epoch_length: Optional[int] = None) -
     elif 'param_name' in kwargs:
         raise TypeError("got multiple values for keyword argument 'param_name'")
     if convert:
+        # None reaches the base method on purpose: it raises mmengine's message for a missing length
         kwargs = cls.iter_based_kwargs(kwargs, epoch_length)  # type: ignore[arg-type]
     return cls(param=param, **kwargs)
 

@@ -8,7 +8,7 @@ build with ``torch.is_mlu_available``; without them the answer is False.
 
 def is_ipu_available() -> bool:
     try:
-        import poptorch
+        import poptorch  # type: ignore[import-not-found]  # vendor package (Graphcore IPU)
     except ImportError:
         return False
     return bool(poptorch.ipuHardwareIsAvailable())
@@ -33,7 +33,7 @@ def is_mps_available() -> bool:
 def is_npu_available() -> bool:
     try:
         import torch
-        import torch_npu  # noqa: F401  (registers torch.npu)
+        import torch_npu  # type: ignore[import-not-found]  # noqa: F401  (vendor package; registers torch.npu)
         return bool(hasattr(torch, 'npu') and torch.npu.is_available())
     except Exception:
         return False

@@ -120,7 +120,7 @@ def collect_env() -> Dict[str, str]:
     cudnn = torch.backends.cudnn
     env['cuDNN'] = str(cudnn.version()) if cudnn.is_available() else 'not available'
     try:
-        import torchvision
+        import torchvision  # type: ignore[import-not-found,import-untyped]  # optional
         env['TorchVision'] = torchvision.__version__
     except ImportError:
         pass

@@ -126,7 +126,7 @@ def registered_handler(file_format: Any) -> Any:
 def __getattr__(name: str) -> Any:
     # mmcv's yaml handler module exposes PyYAML's (C) Loader/Dumper; yaml is imported on demand
     if name in ('Loader', 'Dumper'):
-        import yaml
+        import yaml  # type: ignore[import-untyped,import-not-found]  # optional, no stubs here
         value = getattr(yaml, f'C{name}', None) or getattr(yaml, name)
         globals()[name] = value
         return value

@@ -27,7 +27,7 @@ def _yaml_loader_dumper() -> Tuple[type, type]:
     """Safe yaml Loader/Dumper subclasses that know tuples (and dumps dict subclasses as dicts)."""
     global _yaml_classes
     if _yaml_classes is None:
-        import yaml
+        import yaml  # type: ignore[import-untyped,import-not-found]  # optional, no stubs here
 
         base_loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
         base_dumper = getattr(yaml, 'CSafeDumper', yaml.SafeDumper)
@@ -181,14 +181,10 @@ def dump(obj: Any, file: Optional[FileLike] = None, file_format: Optional[str] =
         parent = osp.dirname(file)
         if parent:
             os.makedirs(parent, exist_ok=True)
-        buf: IO = io.StringIO() if text_mode else io.BytesIO()
+        buf: Union[io.StringIO, io.BytesIO] = io.StringIO() if text_mode else io.BytesIO()
         dump_fn(obj, buf, **kwargs)
-        if text_mode:
-            with open(file, 'w', encoding='utf-8') as f:
-                f.write(buf.getvalue())
-        else:
-            with open(file, 'wb') as f:
-                f.write(buf.getvalue())
+        with open(file, 'w' if text_mode else 'wb', encoding='utf-8' if text_mode else None) as f:
+            f.write(buf.getvalue())
         return None
     if hasattr(file, 'write'):
         dump_fn(obj, file, **kwargs)

@@ -6,7 +6,7 @@ initialised process group, so the rank is 0).
 """
 import logging
 import sys
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 # Names of loggers that get_logger has configured; children of these are left alone too.
 logger_initialized: Dict[str, bool] = {}
@@ -41,7 +41,7 @@ def get_logger(name: str = 'mmcv', log_file: Optional[str] = None, log_level: in
         if type(handler) is logging.StreamHandler:
             handler.setLevel(logging.ERROR)
 
-    handlers = [logging.StreamHandler()]
+    handlers: List[logging.Handler] = [logging.StreamHandler()]
     rank = _current_rank()
     if rank == 0 and log_file is not None:
         handlers.append(logging.FileHandler(log_file, file_mode))

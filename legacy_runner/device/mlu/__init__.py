@@ -1,7 +1,7 @@
 """``mmcv.device.mlu``: Cambricon MLU wrappers (need an MLU build of torch)."""
-from typing import Any, List, Tuple
+from typing import Any, Tuple
 
-from ...parallel import MMDataParallel, MMDistributedDataParallel
+from ...parallel import Devices, MMDataParallel, MMDistributedDataParallel
 from ...utils.device_type import IS_MLU_AVAILABLE
 from ..scatter_gather import scatter_kwargs
 from ..utils import require_device
@@ -17,7 +17,7 @@ class MLUDataParallel(MMDataParallel):
         self.device_ids = [0]
         self.src_device_obj = torch.device('mlu:0')
 
-    def scatter(self, inputs: Any, kwargs: Any, device_ids: List[int]) -> Tuple[tuple, tuple]:
+    def scatter(self, inputs: Any, kwargs: Any, device_ids: Devices) -> Tuple[tuple, tuple]:
         return scatter_kwargs(inputs, kwargs, device_ids, dim=self.dim)
 
 
@@ -31,7 +31,7 @@ class MLUDistributedDataParallel(MMDistributedDataParallel):
     def to_kwargs(self, inputs: Any, kwargs: Any, device_id: int) -> Tuple[tuple, tuple]:
         return scatter_kwargs(inputs, kwargs, [device_id], dim=self.dim)
 
-    def scatter(self, inputs: Any, kwargs: Any, device_ids: List[int]) -> Tuple[tuple, tuple]:
+    def scatter(self, inputs: Any, kwargs: Any, device_ids: Devices) -> Tuple[tuple, tuple]:
         return scatter_kwargs(inputs, kwargs, device_ids, dim=self.dim)
 
 

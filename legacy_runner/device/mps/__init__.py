@@ -1,7 +1,7 @@
 """``mmcv.device.mps``: Apple MPS wrapper (needs a Mac with MPS)."""
-from typing import Any, List, Tuple
+from typing import Any, Tuple
 
-from ...parallel import MMDataParallel
+from ...parallel import Devices, MMDataParallel
 from ...utils.device_type import IS_MPS_AVAILABLE
 from ..scatter_gather import scatter_kwargs
 from ..utils import require_device
@@ -17,7 +17,7 @@ class MPSDataParallel(MMDataParallel):
         self.device_ids = [0]
         self.src_device_obj = torch.device('mps:0')
 
-    def scatter(self, inputs: Any, kwargs: Any, device_ids: List[int]) -> Tuple[tuple, tuple]:
+    def scatter(self, inputs: Any, kwargs: Any, device_ids: Devices) -> Tuple[tuple, tuple]:
         return scatter_kwargs(inputs, kwargs, device_ids, dim=self.dim)
 
 

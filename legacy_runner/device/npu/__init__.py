@@ -1,8 +1,8 @@
 """``mmcv.device.npu``: Huawei Ascend NPU wrappers (need torch_npu)."""
 import sys
-from typing import Any, List, Tuple
+from typing import Any, Tuple
 
-from ...parallel import MMDataParallel, MMDistributedDataParallel
+from ...parallel import Devices, MMDataParallel, MMDistributedDataParallel
 from ...utils.device_type import IS_NPU_AVAILABLE
 from ..scatter_gather import scatter_kwargs
 from ..utils import require_device
@@ -32,7 +32,7 @@ class NPUDataParallel(MMDataParallel):
         self.src_device_obj = torch.device(f'npu:{device_id}')
         torch.npu.set_device(self.src_device_obj)
 
-    def scatter(self, inputs: Any, kwargs: Any, device_ids: List[int]) -> Tuple[tuple, tuple]:
+    def scatter(self, inputs: Any, kwargs: Any, device_ids: Devices) -> Tuple[tuple, tuple]:
         return scatter_kwargs(inputs, kwargs, device_ids, dim=self.dim)
 
 
@@ -46,7 +46,7 @@ class NPUDistributedDataParallel(MMDistributedDataParallel):
     def to_kwargs(self, inputs: Any, kwargs: Any, device_id: int) -> Tuple[tuple, tuple]:
         return scatter_kwargs(inputs, kwargs, [device_id], dim=self.dim)
 
-    def scatter(self, inputs: Any, kwargs: Any, device_ids: List[int]) -> Tuple[tuple, tuple]:
+    def scatter(self, inputs: Any, kwargs: Any, device_ids: Devices) -> Tuple[tuple, tuple]:
         return scatter_kwargs(inputs, kwargs, device_ids, dim=self.dim)
 
 
