@@ -4,10 +4,10 @@ import os
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
+from run_helpers import ROOT
 
 from legacy_runner.hooks.hook import HOOKS, Hook
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 V1 = os.path.join(ROOT, 'configs_v1')
 V2 = os.path.join(ROOT, 'configs_v2')
 RECORDS: Dict[str, List[Tuple[int, float]]] = {}

@@ -20,6 +20,7 @@ import pytest
 # Set before any test module imports torch; an explicit OMP_NUM_THREADS is kept.
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 os.environ.setdefault('MKL_NUM_THREADS', '1')
+os.environ.setdefault('MPLBACKEND', 'Agg')  # figures are written to files, never shown
 if 'torch' in sys.modules:  # pragma: no cover - a plugin imported torch before this file
     sys.modules['torch'].set_num_threads(int(os.environ['OMP_NUM_THREADS']))
 

@@ -11,9 +11,8 @@ import sys
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
+from run_helpers import ROOT, TESTS, subprocess_env
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-TESTS = osp.join(ROOT, 'tests')
 CI_CRASH_TEST_SEED = 20240607  # CI replays the same kill points on every run
 
 
@@ -35,10 +34,7 @@ CRASH_TEST_SEED, CRASH_TEST_SEED_SOURCE = _crash_test_seed()
 
 
 def _env() -> Dict[str, str]:
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join([TESTS, ROOT, env.get('PYTHONPATH', '')])
-    env.setdefault('OMP_NUM_THREADS', '1')
-    return env
+    return subprocess_env(pythonpath=(TESTS, ROOT))  # crash_hooks importable by custom_imports
 
 
 def write_config(tmp_dir: str, base: str, runtime: str, hooks: Sequence[Dict[str, Any]],

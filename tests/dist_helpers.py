@@ -17,8 +17,9 @@ import sys
 import warnings
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-HERE = osp.dirname(osp.abspath(__file__))
-ROOT = osp.dirname(HERE)
+from run_helpers import ROOT, subprocess_env
+from run_helpers import TESTS as HERE
+
 _SIGNAL_EXIT = re.compile(r'exitcode\s*:\s*-\d+')
 _TRACEBACK = 'Traceback (most recent call last)'
 RETRIED: List[str] = []  # one line per repeated run, for the end-of-run summary (tests/conftest.py)
@@ -55,10 +56,9 @@ def spawn_with_retry(fn: Callable[..., None], make_args: Callable[[int], tuple],
 def torchrun_env(**extra: str) -> Dict[str, str]:
     """The environment for a 2-process CPU run: gloo on loopback, one OMP thread, the repo and
     tests/ importable, and no leftover rank variables of an enclosing launcher."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', GLOO_SOCKET_IFNAME='lo', CUDA_VISIBLE_DEVICES='')
+    env = subprocess_env(pythonpath=(ROOT, HERE), GLOO_SOCKET_IFNAME='lo', CUDA_VISIBLE_DEVICES='')
     for var in ('WORLD_SIZE', 'RANK', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT', 'TORCHELASTIC_RUN_ID'):
         env.pop(var, None)
-    env['PYTHONPATH'] = os.pathsep.join(p for p in (ROOT, HERE, os.environ.get('PYTHONPATH')) if p)
     env.update(extra)
     return env
 

@@ -28,7 +28,8 @@ import sys
 import textwrap
 from typing import Any, Dict, List, NamedTuple, Optional
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+from run_helpers import ROOT as REPO
+
 MAX_EPOCHS = 2
 ITERS_PER_EPOCH = 4  # 16 samples, 4 per batch
 RECORD_INTERVAL = 3

@@ -47,22 +47,27 @@ def cli_subprocess(*args: object, cwd: str = ROOT, timeout: float = 300,
 
 @contextlib.contextmanager
 def _fresh_loggers() -> Iterator[None]:
-    """Loggers configured inside the block (get_logger: stream + log file) are undone afterwards,
-    so the next in-process run configures its own, on its own streams and its own log file."""
+    """Inside the block, get_logger's loggers start unconfigured, as in a new process: the run adds
+    its own stream handler (on the redirected stderr) and its own log file. Afterwards the run's
+    handlers are closed and the loggers configured before are restored as they were."""
     from legacy_runner.utils import logging as lr_logging
-    before = dict(lr_logging.logger_initialized)
-    handlers = {name: list(logging.getLogger(name).handlers) for name in before}
+    saved = dict(lr_logging.logger_initialized)
+    saved_handlers = {name: logging.getLogger(name).handlers[:] for name in saved}
+    for name in saved:
+        logging.getLogger(name).handlers.clear()
+    lr_logging.logger_initialized.clear()
     try:
         yield
     finally:
         for name in list(lr_logging.logger_initialized):
             logger = logging.getLogger(name)
             for handler in logger.handlers[:]:
-                if handler not in handlers.get(name, []):
-                    logger.removeHandler(handler)
-                    handler.close()
-            if name not in before:
-                del lr_logging.logger_initialized[name]
+                logger.removeHandler(handler)
+                handler.close()
+        lr_logging.logger_initialized.clear()
+        lr_logging.logger_initialized.update(saved)
+        for name, handlers in saved_handlers.items():
+            logging.getLogger(name).handlers[:] = handlers
 
 
 def run_cli(*args: object, cwd: str = ROOT) -> subprocess.CompletedProcess:

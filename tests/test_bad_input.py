@@ -7,43 +7,26 @@ Every case fails before training starts. The tables call ``legacy_runner.cli.mai
 (``run_main``: milliseconds per row); a few cases per topic (the ``*_subprocess`` tests) go through
 the real ``python -m legacy_runner`` (``run_cli``) to keep the exit-code/stderr contract honest.
 """
-import os
 import os.path as osp
 import random
-import subprocess
-import sys
 import zipfile
 
 import pytest
 import torch
+from run_helpers import ROOT
+from run_helpers import cli_subprocess as run_cli  # the real process
+from run_helpers import run_cli as run_main  # in-process
 
-from legacy_runner.cli import main
 from legacy_runner.errors import TRUNCATED_HINT, looks_truncated
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BASES = {'v1': osp.join(ROOT, 'configs_v1', 'mlp_step_epoch.py'),
          'v2': osp.join(ROOT, 'configs_v2', 'mlp_step_epoch.py')}
 
 
-def run_cli(*args):
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore')
-    return subprocess.run([sys.executable, '-m', 'legacy_runner', *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-
-
-def run_main(capsys, monkeypatch, *args):
-    """``main(args)`` in-process, from the repository root as ``run_cli``; a CompletedProcess."""
-    monkeypatch.chdir(ROOT)
-    capsys.readouterr()
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return subprocess.CompletedProcess(args, code, out, err)
-
-
 @pytest.fixture
-def cli(capsys, monkeypatch):
-    """``cli(*args)``: the command line in-process (see ``run_main``)."""
-    return lambda *args: run_main(capsys, monkeypatch, *args)
+def cli():
+    """``cli(*args)``: the command line in-process (``run_helpers.run_cli``)."""
+    return run_main
 
 
 def write(path, text):

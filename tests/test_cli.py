@@ -1,5 +1,9 @@
-"""``python -m legacy_runner`` end to end (subprocesses): print-config, train/test on every
-configs_v1 example with a shortened schedule, and the one-line errors for bad input."""
+"""The ``legacy_runner`` command line end to end: print-config, train/test on every configs_v1
+example with a shortened schedule, and the one-line errors for bad input.
+
+The commands run in-process (``run_helpers.run_cli``: exit code and captured stdout/stderr, fresh
+loggers); the real ``python -m legacy_runner`` process is exercised by test_bad_input's
+``*_subprocess`` tests, the crash tests and CI's README command."""
 import ast
 import glob
 import json
@@ -10,14 +14,12 @@ import subprocess
 import sys
 
 import pytest
+from run_helpers import ROOT, run_cli
 
 from legacy_runner.cli import convert_main
 from legacy_runner.config import Config
 from legacy_runner.errors import ConfigError
 
-pytestmark = pytest.mark.slow  # tier: see tests/conftest.py
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(ROOT, 'configs_v1')
 STEP = osp.join(CONFIGS, 'mlp_step_epoch.py')
 
@@ -29,13 +31,6 @@ EXAMPLES = {
                       ['iter_96.pth', 'iter_192.pth', 'latest.pth']),
     'mlp_cosine_accum_fp16': (['runner.max_epochs=2'], ['epoch_2.pth', 'latest.pth']),
 }
-
-
-def run_cli(*args, cwd=ROOT, timeout=300):
-    # One intra-op thread: the model is tiny and the CI box is shared (threads only add contention).
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore')
-    return subprocess.run([sys.executable, '-m', 'legacy_runner', *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope='module')

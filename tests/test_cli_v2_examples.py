@@ -11,8 +11,8 @@ import subprocess
 import sys
 
 import pytest
+from run_helpers import ROOT
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # name -> options that shorten the run while keeping every phase (warmup, decay, validation)
 SHORT = {
     'mlp_step_epoch': ['train_cfg.max_epochs=4'],

@@ -5,6 +5,7 @@ import filecmp
 import os
 
 import pytest
+from run_helpers import ROOT
 from test_convert_support import same
 
 from compat.convert import Options, convert_dict
@@ -12,7 +13,6 @@ from compat.convert.tree import anchor_filter, convert_tree, find_configs, is_co
 from compat.convert.writer import HEADER, format_config
 from legacy_runner.config import Config
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 V1 = os.path.join(ROOT, 'configs_v1')
 V2 = os.path.join(ROOT, 'configs_v2')
 V1_FILES = find_configs(V1)

@@ -8,10 +8,10 @@ import sys
 from typing import Iterator, List
 
 import pytest
+from run_helpers import ROOT as REPO
 
 from compat import _shim_finder
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 pytestmark = pytest.mark.skipif(_shim_finder.find_real_mmcv() is not None,
                                 reason='a real mmcv is installed')
 

@@ -8,8 +8,6 @@ import logging
 import os
 import os.path as osp
 import pickle
-import subprocess
-import sys
 import warnings
 from collections import OrderedDict, defaultdict
 
@@ -18,6 +16,7 @@ import pytest
 import torch
 import torch.nn as nn
 from adapter_helpers import V1, V2, train_args
+from run_helpers import ROOT, run_cli  # the command line in-process
 
 from compat.adapter import run
 from compat.adapter.checkpoints import load_any_checkpoint
@@ -28,7 +27,6 @@ from legacy_runner.checkpoint import _load_checkpoint, load_checkpoint, save_che
 from legacy_runner.cli import build_parser
 from legacy_runner.safe_load import UnsafeCheckpointError
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = osp.join(ROOT, 'tests', 'data')
 GOLDEN = sorted(glob.glob(osp.join(DATA, '**', '*.pth'), recursive=True))
 LOGGER = logging.getLogger('test_safe_load')
@@ -240,12 +238,6 @@ def test_not_a_pickle_is_refused_on_one_line(tmp_path):
 
 
 # ----------------------------------------------------------------------------------- (d) CLI
-def run_cli(*args):
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore')
-    return subprocess.run([sys.executable, '-m', 'legacy_runner', *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-
-
 def test_cli_parsers_have_the_flag():
     parser = build_parser()
     assert parser.parse_args(['train', 'c.py', '--unsafe-load']).unsafe_load is True

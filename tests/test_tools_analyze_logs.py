@@ -2,18 +2,18 @@
 content), their loss values come back in the output and on the figure, and cal-train-time has
 mmdet's semantics."""
 import json
-import os
 import os.path as osp
 import statistics
 import subprocess
 import sys
 
 import pytest
+from run_helpers import ROOT, subprocess_env
+from run_helpers import run_cli as run_main
 
 from legacy_runner.errors import ConfigError
 from legacy_runner.tools.log_analysis import collect_curves, curve_figure, load_log, train_time
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 V1_LOG = osp.join(ROOT, 'tests', 'data', 'mmcv_run', '20260101_000000.log.json')
 V2_LOG = osp.join(ROOT, 'tests', 'data', 'mmengine_run', '20261121_172950__vis_data__scalars.json')
 NO_MPL = ('import sys\n'
@@ -40,9 +40,12 @@ def _golden_v2_train():
 
 
 def run_cli(*args, script=None):
-    env = dict(os.environ, MPLBACKEND='Agg', PYTHONWARNINGS='ignore')
-    cmd = [sys.executable, '-c', script, *args] if script else [sys.executable, '-m', 'legacy_runner', *args]
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    """The command in-process; with ``script``, ``python -c script ARGS`` in a fresh interpreter
+    (for what a new process imports)."""
+    if script is None:
+        return run_main(*args)
+    return subprocess.run([sys.executable, '-c', script, *args], cwd=ROOT, capture_output=True, text=True,
+                          env=subprocess_env(MPLBACKEND='Agg', PYTHONWARNINGS='ignore'), timeout=120)
 
 
 def _parse_points(text):

@@ -6,10 +6,10 @@ import os.path as osp
 import subprocess
 import sys
 
+from run_helpers import ROOT
+
 from legacy_runner.utils import env as env_mod
 from legacy_runner.version import __version__
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def test_cli_collect_env():

@@ -1,12 +1,13 @@
 """plot-lr and convert-config --plot: figures (Agg PNG, line count), exact --table numbers against
 the shared schedule functions, epoch-length handling, and the no-matplotlib path."""
-import os
 import os.path as osp
 import subprocess
 import sys
 import textwrap
 
 import pytest
+from run_helpers import ROOT, subprocess_env
+from run_helpers import run_cli as run_main
 
 from legacy_runner.errors import ConfigError
 from legacy_runner.schedules import v1_trace, v2_trace
@@ -15,7 +16,6 @@ from legacy_runner.tools.lr_trace import compare, derive_epoch_length, detect_fo
 
 pytest.importorskip('matplotlib')
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 V1_STEP = osp.join(ROOT, 'configs_v1', 'mlp_step_epoch.py')
 V2_STEP = osp.join(ROOT, 'configs_v2', 'mlp_step_epoch.py')
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
@@ -40,13 +40,13 @@ V1_MOMENTUM = dict(
     runner=dict(type='IterBasedRunner', max_iters=40))
 
 
-def _env():
-    return dict(os.environ, MPLBACKEND='Agg', OMP_NUM_THREADS='1', PYTHONWARNINGS='ignore')
-
-
 def run_cli(*args, script=None):
-    cmd = [sys.executable, '-c', script, *args] if script else [sys.executable, '-m', 'legacy_runner', *args]
-    return subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120)
+    """The command in-process; with ``script``, ``python -c script ARGS`` in a fresh interpreter
+    (for what a new process imports)."""
+    if script is None:
+        return run_main(*args)
+    return subprocess.run([sys.executable, '-c', script, *args], cwd=ROOT, capture_output=True, text=True,
+                          env=subprocess_env(MPLBACKEND='Agg', PYTHONWARNINGS='ignore'), timeout=120)
 
 
 def _load(path):

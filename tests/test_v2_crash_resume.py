@@ -25,6 +25,8 @@ from crash_helpers import (
 from compat.v2.checkpoint import load_checkpoint_file
 from compat.v2.runner_base import RunnerCore, newest_checkpoint
 
+pytestmark = pytest.mark.slow  # tier: see tests/conftest.py
+
 # 16 iterations per pass (2048 samples / 128): the iter loop crosses pass boundaries
 EPOCH = dict(base='configs_v2/mlp_step_epoch.py', length=16, total=48,
              overrides='train_cfg = dict(max_epochs=3)\ntrain_dataloader = dict(batch_size=128)\n'

@@ -3,6 +3,7 @@ import os.path as osp
 
 import pytest
 import torch
+from run_helpers import ROOT
 from torch import nn
 from v2_helpers import PointDataset, TwoLinear
 
@@ -20,8 +21,6 @@ from compat.v2.api import build_runner
 from compat.v2.checkpoint import load_checkpoint_file
 from compat.v2.strategies import infer_launcher
 from legacy_runner.config import Config
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def _example(tmp_path, runner_type=None, **extra):

@@ -2,14 +2,13 @@
 import os.path as osp
 
 import pytest
+from run_helpers import ROOT
 
 from compat.adapter.run import with_bridge_hooks  # configs_v2 name v1 models/metrics: the bridges
 from compat.convert.cli import main
 from compat.convert.flexible import make_flexible
 from compat.v2 import FlexibleRunner, SingleDeviceStrategy, train_from_cfg
 from legacy_runner.config import Config
-
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def test_make_flexible_picks_the_strategy_from_the_launcher():

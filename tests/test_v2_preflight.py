@@ -6,6 +6,7 @@ import os.path as osp
 
 import pytest
 import torch
+from run_helpers import ROOT
 
 from compat.adapter.registries import install
 from compat.v2.preflight import check_v2_config
@@ -13,7 +14,6 @@ from legacy_runner.config import Config
 from legacy_runner.errors import ConfigError
 
 install()  # as the command line does: v1 models and datasets resolve on the v2 runtime too
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BASE = Config.fromfile(osp.join(ROOT, 'configs_v2', 'mlp_step_epoch.py')).to_dict()
 FNAME = 'configs_v2/bad.py'
 
