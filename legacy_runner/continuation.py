@@ -21,7 +21,7 @@ into a flag that training loops poll at iteration boundaries.
 """
 import contextlib
 import random
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, cast
 
 import numpy as np
 import torch
@@ -50,7 +50,9 @@ def loader_generators(loader: Any) -> List[torch.Generator]:
 
 def rng_state(generators: Optional[List[torch.Generator]] = None) -> Dict[str, Any]:
     """The state of every RNG a training step may draw from, in a weights_only-safe form."""
-    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    # the legacy (default) form is this tuple; numpy's stubs also allow the dict form
+    np_state = cast(Tuple[str, np.ndarray, int, int, float], np.random.get_state())
+    kind, keys, pos, has_gauss, cached = np_state
     state: Dict[str, Any] = {
         'python': random.getstate(),
         'numpy': (kind, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss),
@@ -177,7 +179,7 @@ class EndlessLoader:
         sampler = getattr(self._dataloader, 'sampler', None)
         if self.batch_sampler_epoch and not hasattr(sampler, 'set_epoch'):
             sampler = getattr(getattr(self._dataloader, 'batch_sampler', None), 'sampler', None)
-        if hasattr(sampler, 'set_epoch'):
+        if sampler is not None and hasattr(sampler, 'set_epoch'):
             sampler.set_epoch(self._epoch)
 
     def _on_restart(self) -> None:
