@@ -13,6 +13,7 @@ import subprocess
 from typing import Any, List
 
 import pytest
+import torch
 
 from legacy_runner.cli import main
 
@@ -39,10 +40,22 @@ def config(tmp_path: Any, runtime: str, body: str = '', base: str = 'mlp_step_ep
     return str(path)
 
 
+def _fresh_log_streams() -> None:
+    # mmcv's get_logger sets a logger up once per process: its StreamHandler would still write to
+    # the stderr that pytest captured for an earlier test (closed by now)
+    import logging
+    import sys
+    for logger in [logging.getLogger()] + list(logging.Logger.manager.loggerDict.values()):
+        for handler in getattr(logger, 'handlers', []):
+            if type(handler) is logging.StreamHandler and getattr(handler.stream, 'closed', False):
+                handler.stream = sys.stderr  # setStream would flush the closed one
+
+
 def run(capsys: Any, monkeypatch: Any, *args: Any) -> subprocess.CompletedProcess:
     """``main(args)`` in-process from the repository root; a CompletedProcess."""
     monkeypatch.chdir(ROOT)
     capsys.readouterr()
+    _fresh_log_streams()
     code = main([str(a) for a in args])
     out, err = capsys.readouterr()
     return subprocess.CompletedProcess(args, code, out, err)
@@ -109,3 +122,94 @@ def test_sigterm_stops_a_val_phase(cli: Any, tmp_path: Any, monkeypatch: Any) ->
     assert sender.sent == 4, sender.sent  # one train epoch of 4 iterations, then the val phase
     assert f'after iteration {sender.sent}' in line, line
     assert checkpoints(str(work_dir)) == ['epoch_1.pth', 'latest.pth'], checkpoints(str(work_dir))
+
+
+# ----------------------------------------------------------------- non-finite losses
+
+CLIP = {'v1': 'optimizer_config = dict(_delete_=True, grad_clip=dict(max_norm=10.0))\n',
+        'v2': 'optim_wrapper = dict(clip_grad=dict(max_norm=10.0))\n'}
+
+
+def _all_finite(work_dir: str) -> None:
+    for name in checkpoints(work_dir):
+        state = torch.load(osp.join(work_dir, name), map_location='cpu', weights_only=False)['state_dict']
+        bad = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+        assert not bad, f'{name} holds non-finite weights: {bad}'
+
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+def test_nan_loss_stops_at_the_first_iteration(cli: Any, tmp_path: Any, runtime: str) -> None:
+    cfg = config(tmp_path, runtime, "model = dict(loss_weight=float('nan'))\n")
+    proc = cli('train', cfg, '--work-dir', tmp_path / 'w')
+    last_error_line(proc, "non-finite loss = nan at iteration 1 (epoch 1)", '--allow-nonfinite')
+    assert checkpoints(str(tmp_path / 'w')) == []
+
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+def test_divergence_stops_before_a_nonfinite_checkpoint(cli: Any, tmp_path: Any, runtime: str) -> None:
+    # an absurd learning rate: finite for a few iterations (checkpoints every 2), then inf/nan
+    ckpt = ('checkpoint_config = dict(interval=2, by_epoch=False)\nrunner = dict(max_epochs=8)\n'
+            'optimizer = dict(lr=1e6)\n' if runtime == 'v1' else
+            'default_hooks = dict(checkpoint=dict(interval=2, by_epoch=False))\n'
+            'train_cfg = dict(max_epochs=8)\noptim_wrapper = dict(optimizer=dict(lr=1e6))\n')
+    work_dir = str(tmp_path / 'w')
+    proc = cli('train', config(tmp_path, runtime, ckpt), '--work-dir', work_dir)
+    line = last_error_line(proc, 'non-finite loss')
+    iteration = int(line.split(' at iteration ')[1].split()[0])
+    assert iteration > 2, line
+    assert checkpoints(work_dir), (os.listdir(work_dir), line)  # the ones before stay
+    _all_finite(work_dir)
+
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+def test_nonfinite_grad_norm_stops_when_clipping(cli: Any, tmp_path: Any, runtime: str) -> None:
+    # the loss itself stays finite (~1.4e38) while the squared gradients overflow float32
+    cfg = config(tmp_path, runtime, 'model = dict(loss_weight=1e38)\n' + CLIP[runtime])
+    proc = cli('train', cfg, '--work-dir', tmp_path / 'w')
+    last_error_line(proc, 'non-finite grad_norm = ', 'at iteration 1 (epoch 1)')
+    assert checkpoints(str(tmp_path / 'w')) == []
+
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+@pytest.mark.parametrize('how', ['flag', 'config'])
+def test_allow_nonfinite_keeps_training_as_mmcv(cli: Any, tmp_path: Any, runtime: str, how: str) -> None:
+    body = "model = dict(loss_weight=float('nan'))\nrunner = dict(max_epochs=1)\n"
+    if runtime == 'v2':
+        body = "model = dict(loss_weight=float('nan'))\ntrain_cfg = dict(max_epochs=1)\n"
+    extra = ['--allow-nonfinite'] if how == 'flag' else []
+    cfg = config(tmp_path, runtime, body + ('allow_nonfinite = True\n' if how == 'config' else ''))
+    proc = cli('train', cfg, '--work-dir', tmp_path / 'w', *extra)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'epoch_1.pth' in checkpoints(str(tmp_path / 'w'))
+
+
+# ----------------------------------------------------------------- a loss dict without 'loss'
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+def test_loss_dict_without_loss_key_is_one_line(cli: Any, tmp_path: Any, monkeypatch: Any,
+                                                runtime: str) -> None:
+    import torch.nn.functional as F
+
+    from legacy_runner.builder import MODELS
+    from legacy_runner.examples.mlp import MLPClassifier
+
+    class NoLossKeyMLP(MLPClassifier):
+        def forward_train(self, img: torch.Tensor, gt_label: torch.Tensor) -> Any:
+            return dict(ce=F.cross_entropy(self._logits(img), gt_label))  # not named *loss*
+
+    class NoLossStepMLP(MLPClassifier):
+        def train_step(self, data_batch: Any, optimizer: Any = None, **kwargs: Any) -> Any:
+            out = super().train_step(data_batch, optimizer, **kwargs)
+            del out['loss']  # a custom train_step that forgets it
+            return out
+
+    monkeypatch.setitem(MODELS._module_dict, 'NoLossKeyMLP', NoLossKeyMLP)
+    monkeypatch.setitem(MODELS._module_dict, 'NoLossStepMLP', NoLossStepMLP)
+    cfg = config(tmp_path, runtime, "model = dict(type='NoLossKeyMLP')\n")
+    proc = cli('train', cfg, '--work-dir', tmp_path / 'w')
+    last_error_line(proc, "no entry whose name contains 'loss'", "['ce'")
+    assert checkpoints(str(tmp_path / 'w')) == []
+    cfg = config(tmp_path, runtime, "model = dict(type='NoLossStepMLP')\n", name='step.py')
+    proc = cli('train', cfg, '--work-dir', tmp_path / 'w2')
+    last_error_line(proc, "train_step returned no 'loss'", "['log_vars', 'num_samples']")
+    assert checkpoints(str(tmp_path / 'w2')) == []

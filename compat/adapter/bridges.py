@@ -28,6 +28,7 @@ from compat.v2.optim import OptimWrapper, OptimWrapperDict
 from compat.v2.registry import DATA_SAMPLERS, METRICS
 from legacy_runner.dist import get_dist_info
 from legacy_runner.fp16_utils import wrap_fp16_model
+from legacy_runner.loss_checks import check_step_losses, check_train_outputs
 from legacy_runner.parallel import DataContainer
 
 
@@ -129,7 +130,9 @@ class _V1ModelBridge:
             context = self._v1_optim_context(optim_wrapper, self)
         with context:
             out = v1_cls.train_step(self, v1_batch(data, self._v1_device()), optimizer, **kwargs)
-        if 'loss' in out and not isinstance(optim_wrapper, OptimWrapperDict):
+        if not isinstance(optim_wrapper, OptimWrapperDict):  # a step without a loss trained nothing
+            check_train_outputs(out)
+            check_step_losses(out['loss'], out.get('log_vars') or {})
             optim_wrapper.update_params(out['loss'])
         log_vars = out.get('log_vars', {})
         return {k: torch.as_tensor(v) for k, v in log_vars.items()}

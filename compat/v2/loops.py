@@ -16,6 +16,7 @@ from legacy_runner.continuation import (
     rng_preserved,
     set_rng_state,
 )
+from legacy_runner.loss_checks import NonFiniteLoss
 from legacy_runner.utils.progressbar import tty_progress
 
 from .evaluator import Evaluator, build_evaluator
@@ -98,6 +99,15 @@ class _TrainLoop(BaseLoop):
         # the next interval applies one unit early (mmengine's bisect on progress + 1)
         step = bisect.bisect(self.dynamic_milestones, progress + 1)
         self.val_interval = self.dynamic_intervals[step - 1]
+
+    def _train_step(self, data_batch: Any) -> Any:
+        try:
+            return self.runner.model.train_step(data_batch, optim_wrapper=self.runner.optim_wrapper)
+        except NonFiniteLoss as e:  # raised where the value is known: add where training was
+            raise e.at(self._iter + 1, self._pass_number()) from None
+
+    def _pass_number(self) -> int:
+        return self._epoch + 1
 
     def _maybe_validate(self, progress: int, last: int) -> None:
         self._decide_current_val_interval(progress)
@@ -216,7 +226,7 @@ class EpochBasedTrainLoop(_TrainLoop):
     def run_iter(self, idx: int, data_batch: Any) -> None:
         runner = self.runner
         runner.call_hook('before_train_iter', batch_idx=idx, data_batch=data_batch)
-        outputs = runner.model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
+        outputs = self._train_step(data_batch)
         with self._boundary('iter'):
             runner.call_hook('after_train_iter', batch_idx=idx, data_batch=data_batch, outputs=outputs)
         self._iter += 1
@@ -289,10 +299,13 @@ class IterBasedTrainLoop(_TrainLoop):
         runner.call_hook('after_train')
         return runner.model
 
+    def _pass_number(self) -> int:
+        return self.dataloader_iterator.epoch + 1  # the epoch counter stays 0 here
+
     def run_iter(self, data_batch: Any) -> None:
         runner = self.runner
         runner.call_hook('before_train_iter', batch_idx=self._iter, data_batch=data_batch)
-        outputs = runner.model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
+        outputs = self._train_step(data_batch)
         with self._boundary('iter'):
             runner.call_hook('after_train_iter', batch_idx=self._iter, data_batch=data_batch,
                              outputs=outputs)

@@ -10,6 +10,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.parallel import DistributedDataParallel
 
 from legacy_runner.base_module import BaseModule as _V1BaseModule
+from legacy_runner.loss_checks import check_step_losses
 
 from .logging import get_current_logger
 from .registry import MODEL_WRAPPERS, MODELS
@@ -179,6 +180,7 @@ class BaseModel(BaseModule):
             data = self.data_preprocessor(data, True)
             losses = self._run_forward(data, mode='loss')
         parsed_losses, log_vars = self.parse_losses(losses)
+        check_step_losses(parsed_losses, log_vars)
         optim_wrapper.update_params(parsed_losses)
         return log_vars
 
@@ -234,6 +236,7 @@ class WrappedTrainStep:
             data = self.module.data_preprocessor(data, training=True)
             losses = self._run_forward(data, mode='loss')
         parsed_loss, log_vars = self.module.parse_losses(losses)
+        check_step_losses(parsed_loss, log_vars)
         optim_wrapper.update_params(parsed_loss)
         return log_vars
 

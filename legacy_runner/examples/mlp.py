@@ -11,6 +11,7 @@ from torch import nn
 from ..base_module import BaseModule
 from ..builder import MODELS
 from ..fp16_utils import auto_fp16
+from ..loss_checks import require_total_loss
 
 
 @MODELS.register_module()
@@ -76,6 +77,7 @@ class MLPClassifier(BaseModule):
             else:
                 raise TypeError(f'{name} is not a tensor or list of tensors')
         loss = sum(v for k, v in log_vars.items() if 'loss' in k)
+        require_total_loss(loss, log_vars.keys())  # no *loss* entry: 0, and nothing to optimize
         log_vars['loss'] = loss
         distributed = dist.is_available() and dist.is_initialized()
         out: Dict[str, float] = OrderedDict()

@@ -14,6 +14,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.utils import clip_grad_norm_
 
 from ..fp16_utils import wrap_fp16_model
+from ..loss_checks import NonFiniteLoss, check_grad_norm
 from .hook import HOOKS, Hook
 
 
@@ -51,6 +52,9 @@ class OptimizerHook(Hook):
             loss graph. Slow; for debugging only.
     """
 
+    # a dynamic loss scaler skips the steps with overflowing gradients: no reason to stop there
+    _overflow_expected = False
+
     def __init__(self, grad_clip: Optional[Dict] = None, detect_anomalous_params: bool = False) -> None:
         self.grad_clip = grad_clip
         self.detect_anomalous_params = detect_anomalous_params
@@ -62,6 +66,11 @@ class OptimizerHook(Hook):
         if self.grad_clip is None:
             return
         grad_norm = self.clip_grads(runner.model.parameters())
+        if not self._overflow_expected:
+            try:
+                check_grad_norm(grad_norm)
+            except NonFiniteLoss as e:  # before the step: the weights stay finite
+                raise e.at(runner.iter + 1, runner.epoch + 1) from None
         if grad_norm is not None:
             runner.log_buffer.update({'grad_norm': float(grad_norm)}, runner.outputs['num_samples'])
 
@@ -161,6 +170,8 @@ class Fp16OptimizerHook(OptimizerHook):
             after every step), or a dict of GradScaler kwargs. Anything else, including an int,
             raises ValueError.
     """
+
+    _overflow_expected = True
 
     def __init__(self, grad_clip: Optional[Dict] = None, coalesce: bool = True, bucket_size_mb: int = -1,
                  loss_scale: Union[float, str, Dict] = 512., distributed: bool = True) -> None:

@@ -24,6 +24,8 @@ from ..checkpoint import link_latest, load_checkpoint, save_checkpoint
 from ..dist import get_dist_info, get_host_info, get_time_str
 from ..hook_base import GENERIC_STAGES
 from ..hooks import HOOKS, Hook
+from ..hooks.optimizer import OptimizerHook
+from ..loss_checks import check_losses, check_train_outputs
 from ..parallel import is_module_wrapper
 from ..registry import build_from_cfg
 from ..utils.misc import is_list_of, is_str, mkdir_or_exist
@@ -492,6 +494,10 @@ class BaseRunner(metaclass=ABCMeta):
     def _store_outputs(self, outputs: Any, error: str) -> None:
         if not isinstance(outputs, dict):
             raise TypeError(error)
+        if self.mode == 'train':  # before any hook steps the optimizer or saves a checkpoint
+            if 'loss' in outputs or any(isinstance(h, OptimizerHook) for h in self._hooks):
+                check_train_outputs(outputs)
+            check_losses(outputs.get('log_vars'), self.iter + 1, self.epoch + 1)
         if 'log_vars' in outputs:
             self.log_buffer.update(outputs['log_vars'], outputs['num_samples'])
         self.outputs = outputs

@@ -12,6 +12,8 @@ import torch
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.utils import clip_grad_norm_, clip_grad_value_
 
+from legacy_runner.loss_checks import check_grad_norm
+
 from ..logging import MessageHub, print_log
 from ..registry import OPTIM_WRAPPERS
 
@@ -31,6 +33,9 @@ class OptimWrapper(BaseOptimWrapper):
         accumulative_counts: update the parameters every this many iterations.
         clip_grad: ``dict(type='norm'|'value', **kwargs of clip_grad_norm_/clip_grad_value_)``.
     """
+
+    # a dynamic loss scaler skips the steps with overflowing gradients: no reason to stop there
+    _overflow_expected = False
 
     def __init__(self, optimizer: torch.optim.Optimizer, accumulative_counts: int = 1,
                  clip_grad: Optional[Dict] = None) -> None:
@@ -94,6 +99,8 @@ class OptimWrapper(BaseOptimWrapper):
                   if p.requires_grad and p.grad is not None]
         if params:
             grad = self.clip_func(params, **self.clip_grad_kwargs)
+            if not self._overflow_expected:
+                check_grad_norm(grad, self.grad_name)  # before the step: the weights stay finite
             if grad is not None:  # clip_grad_value_ returns None, so grad_value is never logged
                 self.message_hub.update_scalar(f'train/{self.grad_name}', float(grad))
 
@@ -209,6 +216,7 @@ class AmpOptimWrapper(OptimWrapper):
     """
 
     valid_dtypes = ('float16', 'bfloat16', 'float32', 'float64')
+    _overflow_expected = True
 
     def __init__(self,
                  loss_scale: Union[str, float, Dict] = 'dynamic',
