@@ -23,7 +23,7 @@ import shutil
 import time
 import uuid
 from collections import OrderedDict
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union, cast
 from urllib.parse import urlparse
 
 import torch
@@ -63,7 +63,7 @@ def get_state_dict(module: nn.Module, destination: Optional[OrderedDict] = None,
                    keep_vars: bool = False) -> OrderedDict:
     """``module.state_dict()`` that unwraps module wrappers at every level (mmcv semantics)."""
     if is_module_wrapper(module):
-        module = module.module
+        module = cast(nn.Module, module.module)  # nn.Module types it Tensor | Module
     if destination is None:
         destination = OrderedDict()
         destination._metadata = OrderedDict()  # type: ignore[attr-defined]
@@ -104,7 +104,7 @@ def load_state_dict(module: nn.Module, state_dict: Dict, strict: bool = False,
 
     def load(mod: nn.Module, prefix: str = '') -> None:
         if is_module_wrapper(mod):
-            mod = mod.module
+            mod = cast(nn.Module, mod.module)
         local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
         mod._load_from_state_dict(state_dict, prefix, local_metadata, True, all_missing_keys,
                                   unexpected_keys, err_msg)
@@ -276,17 +276,20 @@ def load_checkpoint(model: nn.Module, filename: str, map_location: Any = None, s
     if not isinstance(checkpoint, dict):
         raise RuntimeError(f'No state_dict found in checkpoint file {filename}')
     state_dict = checkpoint['state_dict'] if 'state_dict' in checkpoint else checkpoint
-    load_state_dict(model, revise_state_dict_keys(state_dict, revise_keys), strict, logger)
+    # passed on as is, like mmcv 1.7.2 (a logger name fails only when a mismatch is reported)
+    load_state_dict(model, revise_state_dict_keys(state_dict, revise_keys), strict,
+                    logger)  # type: ignore[arg-type]
     return checkpoint
 
 
-def revise_state_dict_keys(state_dict: Dict, revise_keys: List[Tuple[str, str]]) -> 'OrderedDict[str, Any]':
+def revise_state_dict_keys(state_dict: Dict, revise_keys: List[Tuple[str, str]]) -> Dict[str, Any]:
     """Apply each ``(pattern, replacement)`` to every key in turn, keeping ``_metadata``."""
     metadata = getattr(state_dict, '_metadata', OrderedDict())
+    revised: Dict[str, Any] = state_dict  # an OrderedDict once a pattern ran
     for pattern, repl in revise_keys:
-        state_dict = OrderedDict((re.sub(pattern, repl, k), v) for k, v in state_dict.items())
-    state_dict._metadata = metadata  # type: ignore[attr-defined]
-    return state_dict
+        revised = OrderedDict((re.sub(pattern, repl, k), v) for k, v in revised.items())
+    revised._metadata = metadata  # type: ignore[attr-defined]
+    return revised
 
 
 # ---------------------------------------------------------------------------------------- saving
@@ -376,7 +379,7 @@ def save_checkpoint(model: nn.Module, filename: str, optimizer: Any = None, meta
     _check_disk_backend(file_client_args, filename)
 
     if is_module_wrapper(model):
-        model = model.module
+        model = cast(nn.Module, model.module)
     if getattr(model, 'CLASSES', None) is not None:
         meta.update(CLASSES=model.CLASSES)
     checkpoint: Dict[str, Any] = {'meta': meta, 'state_dict': weights_to_cpu(get_state_dict(model))}
