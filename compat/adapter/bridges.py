@@ -14,7 +14,7 @@ Hooks live in :mod:`compat.adapter.hooks`.
 import contextlib
 import inspect
 from collections.abc import Mapping
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Sized
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Sized, cast
 
 import torch
 from torch import nn
@@ -72,7 +72,8 @@ def _to_device(value: Any, device: torch.device) -> Any:
     if isinstance(value, torch.Tensor):
         return value.to(device)
     if isinstance(value, Mapping):
-        return type(value)({k: _to_device(v, device) for k, v in value.items()})
+        rebuild: Any = type(value)  # a dict (subclass) in practice; Mapping itself takes no items
+        return rebuild({k: _to_device(v, device) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
         return type(value)(_to_device(v, device) for v in value)
     return value
@@ -83,7 +84,8 @@ def _field(value: Any) -> Any:
     if isinstance(value, DataContainer):
         return value.data[0]
     if isinstance(value, Mapping):
-        return type(value)({key: _field(v) for key, v in value.items()})
+        rebuild: Any = type(value)  # as in _to_device
+        return rebuild({key: _field(v) for key, v in value.items()})
     if isinstance(value, list) and value:
         if all(isinstance(v, list) for v in value):  # pseudo_collate of a sequence field: per position
             return [_field(v) for v in value]
@@ -127,7 +129,7 @@ class _V1ModelBridge:
             context: Any = contextlib.nullcontext()
         else:
             optimizer = optim_wrapper.optimizer
-            context = self._v1_optim_context(optim_wrapper, self)
+            context = self._v1_optim_context(optim_wrapper, cast(nn.Module, self))  # mixed into a Module
         with context:
             out = v1_cls.train_step(self, v1_batch(data, self._v1_device()), optimizer, **kwargs)
         if not isinstance(optim_wrapper, OptimWrapperDict):  # a step without a loss trained nothing

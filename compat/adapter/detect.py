@@ -6,9 +6,15 @@ ambiguous (conversion rules: Model-level keys): in old mmdet configs they are mo
 (a ``type`` ending in ``Loop`` or a loop argument such as ``max_epochs``), and as a v1 model-level
 key when they hold anything else.
 """
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Tuple, Union
 
 from legacy_runner.errors import ConfigError
+
+if TYPE_CHECKING:  # annotations only: this module stays light
+    from legacy_runner.config import Config
+
+# a merged Config or any plain mapping (only ``in`` and ``[key]`` are used)
+ConfigLike = Union['Config', Mapping[str, Any]]
 
 # Runtime keys only a v1 config has (the train flow reads them; v2 ignores or misreads them).
 V1_KEYS = ('runner', 'total_epochs', 'workflow', 'data', 'optimizer', 'optimizer_config', 'lr_config',
@@ -41,7 +47,7 @@ def _is_loop_cfg(value: Any) -> bool:
     return any(k in value for k in _LOOP_ARGS)
 
 
-def classify_keys(cfg: Mapping[str, Any]) -> Tuple[List[str], List[str]]:
+def classify_keys(cfg: ConfigLike) -> Tuple[List[str], List[str]]:
     """(v1 keys, v2 keys) present at the top level of ``cfg``, in the order listed above."""
     v1 = [k for k in V1_KEYS if k in cfg]
     v2 = [k for k in V2_KEYS if k in cfg]
@@ -56,7 +62,7 @@ def classify_keys(cfg: Mapping[str, Any]) -> Tuple[List[str], List[str]]:
     return v1, v2
 
 
-def detect_format(cfg: Mapping[str, Any]) -> str:
+def detect_format(cfg: ConfigLike) -> str:
     """``'v1'`` or ``'v2'``; raises :class:`MixedFormatError` naming the conflicting keys.
 
     A config with neither kind of key (e.g. only ``model``) is treated as v1, the native format
@@ -68,7 +74,7 @@ def detect_format(cfg: Mapping[str, Any]) -> str:
     return 'v2' if v2 else 'v1'
 
 
-def describe(cfg: Mapping[str, Any]) -> Dict[str, Any]:
+def describe(cfg: ConfigLike) -> Dict[str, Any]:
     """The detection result with its evidence (for messages and tests)."""
     v1, v2 = classify_keys(cfg)
     return dict(format='v2' if v2 and not v1 else 'v1' if not v2 else 'mixed', v1_keys=v1, v2_keys=v2)
