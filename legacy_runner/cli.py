@@ -82,6 +82,9 @@ def _add_train(sub: Any) -> None:
                    help='whether or not set different seeds for different ranks')
     p.add_argument('--deterministic', action='store_true',
                    help='whether to set deterministic options for CUDNN backend')
+    p.add_argument('--no-work-dir-lock', action='store_true',
+                   help='let a second run write into a work dir that a running one uses, as mmcv 1.x did '
+                        '(config key: work_dir_lock=False)')
     p.add_argument('--allow-nonfinite', action='store_true',
                    help='train on through NaN/Inf losses and gradient norms, as mmcv 1.x did (by default '
                         'training stops at the first one; config key: allow_nonfinite=True)')

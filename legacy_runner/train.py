@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
+from . import workdir_lock
 from .builder import build_dataloader, build_dataset, build_model
 from .config import Config
 from .dist import get_dist_info, init_dist
@@ -323,6 +324,7 @@ def run_train(args: Any) -> Any:
         model = build_model(copy.deepcopy(cfg.model))
 
     mkdir_or_exist(osp.abspath(cfg.work_dir))
+    workdir_lock.acquire(cfg.work_dir, get_dist_info()[0])  # before anything is written there
     if get_dist_info()[0] == 0:  # one copy, written by rank 0 (mmdet wrote it on every rank)
         cfg.dump(osp.join(cfg.work_dir, osp.basename(args.config)))
     timestamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())

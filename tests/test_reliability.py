@@ -213,3 +213,62 @@ def test_loss_dict_without_loss_key_is_one_line(cli: Any, tmp_path: Any, monkeyp
     proc = cli('train', cfg, '--work-dir', tmp_path / 'w2')
     last_error_line(proc, "train_step returned no 'loss'", "['log_vars', 'num_samples']")
     assert checkpoints(str(tmp_path / 'w2')) == []
+
+
+# ----------------------------------------------------------------- one run per work dir
+
+def _start_holder(cfg: str, work_dir: str) -> subprocess.Popen:
+    """A long run in a subprocess; returns once it holds the work dir lock."""
+    import sys
+    import time
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
+    proc = subprocess.Popen([sys.executable, '-m', 'legacy_runner', 'train', cfg, '--work-dir', work_dir],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    lock = osp.join(work_dir, 'train.lock')
+    deadline = time.monotonic() + 120
+    while not (osp.exists(lock) and os.path.getsize(lock)):
+        assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
+        assert time.monotonic() < deadline, 'the first run never took the lock'
+        time.sleep(0.2)  # test-side polling only
+    return proc
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+def test_second_run_into_a_busy_work_dir_is_refused(cli: Any, tmp_path: Any, runtime: str) -> None:
+    long_run = f"{'runner' if runtime == 'v1' else 'train_cfg'} = dict(max_epochs=10000)\n"
+    work_dir = str(tmp_path / 'w')
+    holder = _start_holder(config(tmp_path, runtime, long_run, name='long.py'), work_dir)
+    try:
+        with open(osp.join(work_dir, 'train.lock')) as f:
+            owner = f.read().strip()
+        assert owner.startswith(f'pid {holder.pid} on host '), owner
+        proc = cli('train', config(tmp_path, runtime), '--work-dir', work_dir)
+        last_error_line(proc, f'work dir {work_dir} is in use', f'pid {holder.pid}', '--no-work-dir-lock')
+        assert 'cfg.py' not in os.listdir(work_dir)  # refused before its config dump
+    finally:
+        holder.kill()  # SIGKILL: no clean-up; the kernel drops the lock with the process
+        holder.wait()
+    assert osp.exists(osp.join(work_dir, 'train.lock'))  # stale: left by the killed run
+    proc = cli('train', config(tmp_path, runtime, name='short.py'), '--work-dir', work_dir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not osp.exists(osp.join(work_dir, 'train.lock'))  # released (and removed) at the end
+
+
+@pytest.mark.slow
+def test_lock_released_after_an_error_and_opt_out(cli: Any, tmp_path: Any) -> None:
+    from legacy_runner import workdir_lock
+    work_dir = str(tmp_path / 'w')
+    proc = cli('train', config(tmp_path, 'v1', "model = dict(loss_weight=float('nan'))\n", name='nan.py'),
+               '--work-dir', work_dir)
+    last_error_line(proc, 'non-finite')
+    assert workdir_lock.held(work_dir) is None and not osp.exists(osp.join(work_dir, 'train.lock'))
+    long_run = 'runner = dict(max_epochs=10000)\n'
+    holder = _start_holder(config(tmp_path, 'v1', long_run, name='long.py'), work_dir)
+    try:  # mmcv's behaviour on request: the second run goes ahead
+        proc = cli('train', config(tmp_path, 'v1', 'runner = dict(max_epochs=1)\n'), '--work-dir', work_dir,
+                   '--no-work-dir-lock')
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    finally:
+        holder.kill()
+        holder.wait()

@@ -10,6 +10,7 @@ import os
 import os.path as osp
 from typing import Any, Dict, Optional, Tuple
 
+from legacy_runner import workdir_lock
 from legacy_runner.config import Config
 from legacy_runner.errors import ConfigError, checkpoint_input, load_config
 from legacy_runner.loss_checks import set_allow_nonfinite
@@ -133,15 +134,21 @@ def train(args: argparse.Namespace) -> Any:
     """The ``train`` command on the chosen runtime; returns the runner."""
     cfg = load_config(args.config, args.cfg_options)
     set_allow_nonfinite(bool(getattr(args, 'allow_nonfinite', False) or cfg.get('allow_nonfinite', False)))
-    runtime, cfg = resolve(cfg, getattr(args, 'runtime', 'auto') or 'auto')
-    if runtime == 'v1':
-        from legacy_runner.train import run_train
-        _v1_checkpoint_args(args)
-        return run_train(args)
-    from compat.v2.api import train_from_cfg
-    kwargs = _v2_train_cfg(cfg, args)
-    _v2_preflight(cfg, True, kwargs['resume'], 'resume_from checkpoint')
-    return train_from_cfg(cfg, **kwargs)
+    # the runtimes lock the work dir where they create it; released here on every way out
+    workdir_lock.enable(not getattr(args, 'no_work_dir_lock', False) and cfg.get('work_dir_lock', True))
+    try:
+        runtime, cfg = resolve(cfg, getattr(args, 'runtime', 'auto') or 'auto')
+        if runtime == 'v1':
+            from legacy_runner.train import run_train
+            _v1_checkpoint_args(args)
+            return run_train(args)
+        from compat.v2.api import train_from_cfg
+        kwargs = _v2_train_cfg(cfg, args)
+        _v2_preflight(cfg, True, kwargs['resume'], 'resume_from checkpoint')
+        return train_from_cfg(cfg, **kwargs)
+    finally:
+        workdir_lock.release_all()
+        workdir_lock.enable(False)
 
 
 def test(args: argparse.Namespace) -> Optional[Dict[str, Any]]:

@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from torch import nn
 
+from legacy_runner import workdir_lock
 from legacy_runner.checkpoint import weights_to_cpu
 from legacy_runner.config import Config
 
@@ -93,6 +94,7 @@ class Runner(RunnerCore):
         env_cfg = dict(dist_cfg=dict(backend='nccl')) if env_cfg is None else dict(env_cfg)
         self._distributed, self._rank, self._world_size, self._timestamp = builders.setup_env(
             env_cfg, launcher)
+        workdir_lock.acquire(work_dir, self._rank)  # a no-op unless the train command asked for it
         self._randomness_cfg = dict(seed=None) if randomness is None else dict(randomness)
         self._seed = builders.set_randomness(**self._randomness_cfg)
         stem = osp.splitext(osp.basename(self.cfg.filename))[0] if self.cfg.filename else None

@@ -1,0 +1,89 @@
+"""One training run per work dir: the ``train`` command holds ``<work_dir>/train.lock``.
+
+mmcv let two runs write into one work dir, mixing their checkpoints (``latest.pth`` of one run
+next to ``epoch_N.pth`` of the other). Here rank 0 of a ``train`` command takes an exclusive
+``flock`` on the lock file, which names the owner (pid, host, start time). The kernel drops the
+lock with the process however it ends (SIGKILL included), so a file left behind by a dead run is
+stale by construction and simply taken over. ``work_dir_lock = False`` in the config or
+``train --no-work-dir-lock`` skips it (mmcv's behaviour). Only the command line enables locking
+(:func:`enabled`): runners built through the Python API never lock.
+"""
+import os
+import os.path as osp
+import socket
+import time
+from typing import Dict, Optional
+
+from .errors import ConfigError
+
+LOCK_NAME = 'train.lock'
+_enabled = False
+_held: Dict[str, int] = {}  # absolute work dir -> the open descriptor holding its lock
+
+
+def enable(flag: bool) -> None:
+    """Whether :func:`acquire` locks (set by the ``train`` command for its duration)."""
+    global _enabled
+    _enabled = bool(flag)
+
+
+def _owner(fd: int) -> str:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        text = os.read(fd, 4096).decode('utf-8', 'replace').strip()
+    except OSError:
+        text = ''
+    return text or 'an unknown process'
+
+
+def acquire(work_dir: str, rank: int = 0) -> None:
+    """Lock ``work_dir`` for this process (rank 0 only; a no-op unless :func:`enable`\\ d).
+
+    Raises ConfigError when another live process holds it."""
+    if not _enabled or rank != 0:
+        return
+    key = osp.abspath(work_dir)
+    if key in _held:
+        return
+    path = osp.join(key, LOCK_NAME)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock, as mmcv
+        return
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise ConfigError(f'work dir {work_dir}: cannot create {LOCK_NAME}: {e.strerror or e}') from e
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        owner = _owner(fd)
+        os.close(fd)
+        raise ConfigError(f'work dir {work_dir} is in use by another training run ({owner}); wait for '
+                          'it to end or choose another --work-dir (--no-work-dir-lock skips this check)'
+                          ) from None
+    # ours now; whatever the file held came from a run that has ended (a stale lock)
+    stamp = time.strftime('%Y-%m-%d %H:%M:%S')
+    info = f'pid {os.getpid()} on host {socket.gethostname()}, started {stamp}\n'.encode()
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, info, 0)
+    _held[key] = fd
+
+
+def release_all() -> None:
+    """Release every work dir lock this process holds and remove the lock files."""
+    import fcntl
+    for key, fd in list(_held.items()):
+        try:
+            os.unlink(osp.join(key, LOCK_NAME))  # while still locked: no one else can hold it
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+            _held.pop(key, None)
+
+
+def held(work_dir: str) -> Optional[int]:
+    """The descriptor holding ``work_dir``'s lock in this process, if any (for tests)."""
+    return _held.get(osp.abspath(work_dir))
