@@ -3,8 +3,9 @@
 Core, not v1 runtime: library pieces define v1 hooks against it (mmcv puts ``RFSearchHook`` in
 ``mmcv.cnn``) without loading the runner and its hooks. ``legacy_runner.hooks.hook`` re-exports it.
 """
-from typing import Any, List
+from typing import List
 
+from .protocols import V1RunnerLike
 from .registry import Registry
 from .utils.priority import triggered_stages
 
@@ -30,64 +31,64 @@ class Hook:
               'after_train_epoch', 'before_val_epoch', 'before_val_iter', 'after_val_iter',
               'after_val_epoch', 'after_run')
 
-    def before_run(self, runner: Any) -> None:
+    def before_run(self, runner: V1RunnerLike) -> None:
         pass
 
-    def after_run(self, runner: Any) -> None:
+    def after_run(self, runner: V1RunnerLike) -> None:
         pass
 
-    def before_epoch(self, runner: Any) -> None:
+    def before_epoch(self, runner: V1RunnerLike) -> None:
         pass
 
-    def after_epoch(self, runner: Any) -> None:
+    def after_epoch(self, runner: V1RunnerLike) -> None:
         pass
 
-    def before_iter(self, runner: Any) -> None:
+    def before_iter(self, runner: V1RunnerLike) -> None:
         pass
 
-    def after_iter(self, runner: Any) -> None:
+    def after_iter(self, runner: V1RunnerLike) -> None:
         pass
 
-    def before_train_epoch(self, runner: Any) -> None:
+    def before_train_epoch(self, runner: V1RunnerLike) -> None:
         self.before_epoch(runner)
 
-    def before_val_epoch(self, runner: Any) -> None:
+    def before_val_epoch(self, runner: V1RunnerLike) -> None:
         self.before_epoch(runner)
 
-    def after_train_epoch(self, runner: Any) -> None:
+    def after_train_epoch(self, runner: V1RunnerLike) -> None:
         self.after_epoch(runner)
 
-    def after_val_epoch(self, runner: Any) -> None:
+    def after_val_epoch(self, runner: V1RunnerLike) -> None:
         self.after_epoch(runner)
 
-    def before_train_iter(self, runner: Any) -> None:
+    def before_train_iter(self, runner: V1RunnerLike) -> None:
         self.before_iter(runner)
 
-    def before_val_iter(self, runner: Any) -> None:
+    def before_val_iter(self, runner: V1RunnerLike) -> None:
         self.before_iter(runner)
 
-    def after_train_iter(self, runner: Any) -> None:
+    def after_train_iter(self, runner: V1RunnerLike) -> None:
         self.after_iter(runner)
 
-    def after_val_iter(self, runner: Any) -> None:
+    def after_val_iter(self, runner: V1RunnerLike) -> None:
         self.after_iter(runner)
 
-    def every_n_epochs(self, runner: Any, n: int) -> bool:
+    def every_n_epochs(self, runner: V1RunnerLike, n: int) -> bool:
         return (runner.epoch + 1) % n == 0 if n > 0 else False
 
-    def every_n_inner_iters(self, runner: Any, n: int) -> bool:
+    def every_n_inner_iters(self, runner: V1RunnerLike, n: int) -> bool:
         return (runner.inner_iter + 1) % n == 0 if n > 0 else False
 
-    def every_n_iters(self, runner: Any, n: int) -> bool:
+    def every_n_iters(self, runner: V1RunnerLike, n: int) -> bool:
         return (runner.iter + 1) % n == 0 if n > 0 else False
 
-    def end_of_epoch(self, runner: Any) -> bool:
+    def end_of_epoch(self, runner: V1RunnerLike) -> bool:
         return runner.inner_iter + 1 == len(runner.data_loader)
 
-    def is_last_epoch(self, runner: Any) -> bool:
+    def is_last_epoch(self, runner: V1RunnerLike) -> bool:
         return runner.epoch + 1 == runner._max_epochs
 
-    def is_last_iter(self, runner: Any) -> bool:
+    def is_last_iter(self, runner: V1RunnerLike) -> bool:
         return runner.iter + 1 == runner._max_iters
 
     def get_triggered_stages(self) -> List[str]:
