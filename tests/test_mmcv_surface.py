@@ -92,6 +92,12 @@ def test_deep_imports_and_identities() -> None:
         'assert mmcv.runner.hooks.lr_updater.runner is mmcv.runner\n'
         'assert mmcv.cnn.bricks.drop.__name__ == "mmcv.cnn.bricks.drop"\n'
         'assert mmcv.utils.Registry is mmcv.runner.hooks.hook.Registry\n'
+        # private helpers that codebases import (mmpose 0.29: _get_dataloader)
+        'from mmcv.utils.parrots_wrapper import _get_dataloader, _get_conv, _get_norm, _get_pool\n'
+        'from torch.utils.data import DataLoader\n'
+        'assert _get_dataloader() == (DataLoader, DataLoader)\n'
+        'assert _get_conv()[0] is torch.nn.modules.conv._ConvNd\n'
+        'assert _get_norm()[2] is torch.nn.SyncBatchNorm and len(_get_pool()) == 4\n'
         'print("ok")\n')
     assert proc.returncode == 0 and proc.stdout.strip() == 'ok', proc.stderr[-3000:]
 

@@ -48,6 +48,22 @@ def _get_extension() -> Tuple[Any, Any, Any]:
     return BuildExtension, CppExtension, CUDAExtension
 
 
+def _get_conv() -> Tuple[Any, Any]:
+    return _ConvNd, _ConvTransposeMixin
+
+
+def _get_dataloader() -> Tuple[Any, Any]:
+    return DataLoader, PoolDataLoader
+
+
+def _get_norm() -> Tuple[Any, Any, Any]:
+    return _BatchNorm, _InstanceNorm, SyncBatchNorm_
+
+
+def _get_pool() -> Tuple[Any, Any, Any, Any]:
+    return _AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd, _AvgPoolNd, _MaxPoolNd
+
+
 class SyncBatchNorm(SyncBatchNorm_):
     """``torch.nn.SyncBatchNorm`` under mmcv's name (mmcv only changed it for parrots)."""
 
