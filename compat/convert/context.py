@@ -241,4 +241,4 @@ class Context:
 
     def uses_betas(self) -> bool:
         opt = self.optimizer
-        return bool(opt) and ('betas' in opt or opt['type'] in BETAS_OPTIMIZERS)  # type: ignore[index]
+        return opt is not None and bool(opt) and ('betas' in opt or opt['type'] in BETAS_OPTIMIZERS)

@@ -11,7 +11,7 @@ iteration before them, so the maximum over the run is unchanged. This keeps a 30
 ``tests/test_convert_bounds.py`` checks it against the traced difference on every golden case.
 """
 import math
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, cast
 
 from legacy_runner.schedules import (
     CosineAnnealingLrPolicy,
@@ -116,7 +116,7 @@ def _floors(policy: Any, spec: Any, v1_bases: Sequence[float], v2_bases: Sequenc
     if isinstance(policy, CosineAnnealingLrPolicy) and type(spec) is CosineAnnealingSchedule:
         out = []
         for b1, b2 in zip(v1_bases, v2_bases):
-            m1 = policy.min_lr if policy.min_lr_ratio is None else b1 * policy.min_lr_ratio
+            m1 = policy.minimum if policy.ratio is None else b1 * policy.ratio  # min_lr, min_lr_ratio
             m2 = spec.eta_min if spec.eta_min_ratio is None else b2 * spec.eta_min_ratio
             if m1 != m2:
                 return None
@@ -204,10 +204,10 @@ def group_diff(lr_cfg: Any, mom_cfg: Any, runner: Dict[str, Any], epoch_length: 
             progress, total = (epoch, max_epochs) if s.by_epoch else (it, max_iters)
             reg = [value(b, progress, total) for b in bases]
             regular[k] = reg
-            w = w_iters[k]
+            w = cast(int, w_iters[k])  # set at iteration 0 (an epoch start) before any use
             v1[s.param] = reg if s.warmup is None or it >= w else s.warmup_values(it, w, reg)
         for k, s in v1_epoch:
-            w = w_iters[k]
+            w = cast(int, w_iters[k])  # as above
             if s.warmup is not None and it <= w and regular[k]:
                 v1[s.param] = list(regular[k]) if it == w else s.warmup_values(it, w, regular[k])
         # ---- compare with the v2 values at before_train_iter
@@ -240,7 +240,7 @@ def group_diff(lr_cfg: Any, mom_cfg: Any, runner: Dict[str, Any], epoch_length: 
             boundary = ((it // L) + 1) * L if (epoch_loop or step_epoch_runner) else max_iters
             boundary = min(boundary, max_iters)
             quiet_v1 = all(s.warmup is None or not regular[k]
-                           or (w_iters[k] is not None and it + 1 > w_iters[k]) for k, s in v1_epoch)
+                           or (wk is not None and it + 1 > wk) for k, s in v1_epoch for wk in (w_iters[k], ))
             if quiet_v1:
                 stop = boundary
                 for t in iter_tracks:

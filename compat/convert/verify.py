@@ -9,7 +9,7 @@ schedule entry during conversion, and ``verify`` (``--verify``) prints the same 
 Without ``--epoch-length`` an epoch run is measured at the default L=1000 and at every length of
 ``CANDIDATE_LENGTHS``; the bound is the largest of them.
 """
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, cast
 
 from legacy_runner.schedules import TraceDiff
 
@@ -68,7 +68,8 @@ def measure_groups(ctx: Context, v2cfg: Dict[str, Any], epoch_length: int) -> Gr
 
 def _trace_diff(d: GroupDiff, param: str) -> TraceDiff:
     value, where, group = d.worst(param)
-    return TraceDiff(max_rel=value, where=None if where is None else (where, param, group))
+    # where and group are None together (no group measured)
+    return TraceDiff(max_rel=value, where=None if where is None or group is None else (where, param, group))
 
 
 def measure(ctx: Context, v2cfg: Dict[str, Any], epoch_length: int) -> Tuple[TraceDiff, TraceDiff, int]:
@@ -86,13 +87,13 @@ def _lengths(ctx: Context, needed: bool) -> Tuple[List[int], str]:
     runner = ctx.runner
     budget = ctx.options.measure_budget
     if runner.kind == 'iter':
-        if not needed and runner.max_iters > budget:
+        if not needed and cast(int, runner.max_iters) > budget:  # an iter runner has max_iters
             return [], ''
         length = ctx.epoch_length or DEFAULT_EPOCH_LENGTH
         note = f'L={ctx.epoch_length}' if ctx.epoch_length else ''
         return [length], note
     if ctx.epoch_length is not None:
-        if not needed and runner.max_epochs * ctx.epoch_length > budget:
+        if not needed and cast(int, runner.max_epochs) * ctx.epoch_length > budget:  # an epoch runner's
             return [], ''
         return [ctx.epoch_length], f'L={ctx.epoch_length}'
     if not needed:

@@ -2,7 +2,7 @@
 ``custom_hooks`` -> ``default_hooks``, ``log_processor``, ``visualizer``, ``custom_hooks``
 (conversion rules: Checkpoints and logging, Evaluation, Custom hooks)."""
 import copy
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ..context import Context
 from ..errors import ConversionError
@@ -158,7 +158,7 @@ def log_rule(ctx: Context) -> Result:
     backends: List[Dict[str, Any]] = [dict(type='LocalVisBackend')]
     entries = [Entry('log_config.interval', EXACT, 'default_hooks.logger.interval, '
                      'log_processor.window_size', 'same logging interval and averaging window')]
-    intervals = set()
+    intervals: Set[Any] = set()
     for i, spec in enumerate(lc['hooks']):
         if not isinstance(spec, dict) or 'type' not in spec:
             raise ConversionError('must be a dict with a `type`', key=f'log_config.hooks[{i}]', value=spec)

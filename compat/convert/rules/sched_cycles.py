@@ -6,7 +6,7 @@ scheduler acting on the current value, and the jump back to the start of the nex
 one-iteration CosineRestart (see ``ScheduleBuilder.jump``). Built this way the schedule is exact
 for any number of cycles, ``gamma`` and either anneal strategy.
 """
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 from legacy_runner.schedules import format_param
 
@@ -97,7 +97,7 @@ def one_cycle(b: ScheduleBuilder, pol: Any, by_epoch: bool) -> None:
             raise ConversionError(f'has no entry for the optimizer {b.optimizer_type!r}',
                                   key=f'{b.section}.max_lr', value=pol.max_lr) from e
         max_lr = max_lr[0] if len(set(max_lr)) == 1 else max_lr
-    args = {'eta_max': list(max_lr) if isinstance(max_lr, (list, tuple)) else max_lr}
+    args: Dict[str, Any] = {'eta_max': list(max_lr) if isinstance(max_lr, (list, tuple)) else max_lr}
     for key in ('total_steps', 'pct_start', 'anneal_strategy', 'div_factor', 'final_div_factor',
                 'three_phase'):
         if key in b.cfg:

@@ -6,10 +6,11 @@ The statuses set here are the rule's own analysis; ``verify.refine_schedule_entr
 replaces bounds by measured values when the run can be traced.
 """
 import inspect
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Type
 
 from legacy_runner.errors import describe
 from legacy_runner.schedules import LR_POLICIES, MOMENTUM_POLICIES, build_v1_schedule, policy_hook_type
+from legacy_runner.schedules.v1_policies import V1Policy
 
 from ..context import ITER, Context
 from ..errors import ConversionError
@@ -80,7 +81,7 @@ _BASE_KEYS = ('policy', 'type', 'by_epoch', 'warmup', 'warmup_iters', 'warmup_ra
 
 
 def _drop_unknown(ctx: Context, section: str, cfg: Dict[str, Any],
-                  policy_cls: type) -> Tuple[Dict[str, Any], List[Entry]]:
+                  policy_cls: Type[V1Policy]) -> Tuple[Dict[str, Any], List[Entry]]:
     """Keys neither the policy nor the updater base class takes: dropped entries (mmcv would raise
     TypeError building the hook; the converted run has nothing that could read them)."""
     own = {n for n, p in inspect.signature(policy_cls.__init__).parameters.items()
