@@ -1,13 +1,14 @@
 """``convert-config``: the whole command line of the v1 -> v2 converter.
 
-    convert-config OLD.py NEW.py [--report FILE] [--strict] [--epoch-length N]
+    convert-config OLD.py NEW.py [--report FILE] [--strict] [--exact] [--epoch-length N]
                                  [--verify [--tolerance T]] [--plot FILE] [--flexible]
                                  [--cfg-options K=V ...]
-    convert-config configs_v1/ configs_v2/ [same options]        (tree mode)
+    convert-config configs_v1/ configs_v2/ [same options] [--keep-going]   (tree mode)
 
 Exit status: 0 on success, 1 when ``--strict`` or ``--verify`` fails (the output is still
-written), 2 on bad input (one ``error:`` line on stderr; nothing is written).
-Importing this module pulls in neither torch nor yapf; yapf loads when the first file is formatted.
+written) or ``--keep-going`` skipped a file, 2 on bad input (one ``error:`` line on stderr;
+nothing is written). Importing this module pulls in neither torch nor yapf (the converter prints
+its output itself; yapf is only a fallback for values without a literal form).
 """
 import argparse
 import os
