@@ -177,12 +177,25 @@ def looks_truncated(path: str, exc: BaseException) -> bool:
     for err in _exception_chain(exc):
         if isinstance(err, EOFError) or any(m in str(err) for m in _TORN_MARKERS):
             return True
+    return torn_checkpoint(path)
+
+
+def torn_checkpoint(path: str) -> bool:
+    """Whether ``path`` is an empty file, or a zip archive (torch's format) whose end record is
+    missing or cut short (a write that stopped before its last bytes). Reads the tail only."""
     try:
         with open(path, 'rb') as f:
-            if f.read(4) != _ZIP_LOCAL_HEADER:
+            head = f.read(4)
+            if not head:
+                return True
+            if head != _ZIP_LOCAL_HEADER:
                 return False
             size = f.seek(0, 2)
             f.seek(max(0, size - _ZIP_TAIL))
-            return _ZIP_END_OF_DIRECTORY not in f.read()
+            tail = f.read()
     except OSError:
         return False
+    record = tail[tail.rfind(_ZIP_END_OF_DIRECTORY):] if _ZIP_END_OF_DIRECTORY in tail else b''
+    if len(record) < 22:  # no end record, or one cut by a few bytes
+        return True
+    return len(record) < 22 + int.from_bytes(record[20:22], 'little')  # its comment cut short

@@ -22,6 +22,7 @@ Import-light: torch and numpy are imported when a checkpoint is loaded, not when
 """
 import contextlib
 import contextvars
+import os
 import pickle
 import re
 import threading
@@ -316,6 +317,19 @@ _MAPPING_PICKLE.__dict__.update(Unpickler=_MappingUnpickler, Pickler=pickle.Pick
                                 load=lambda file, **kw: _MappingUnpickler(file, **kw).load())
 
 
+def _neither_zip_nor_pickle(source: Any) -> bool:
+    # torch.save writes a zip archive (b'PK'); its legacy format and pickles of protocol >= 2
+    # start with the PROTO opcode 0x80
+    if not isinstance(source, (str, os.PathLike)):
+        return False
+    try:
+        with open(source, 'rb') as f:
+            head = f.read(2)
+    except OSError:
+        return False
+    return bool(head) and head != b'PK' and head[:1] != b'\x80'
+
+
 def torch_load(source: Any, map_location: Any = None, name: Optional[str] = None,
                unsafe: Optional[bool] = None) -> Any:
     """``torch.load`` with the checkpoint allow-list (see the module docstring).
@@ -334,7 +348,12 @@ def torch_load(source: Any, map_location: Any = None, name: Optional[str] = None
             try:
                 obj = torch.load(source, map_location=map_location, weights_only=True)
             except pickle.UnpicklingError as e:
-                raise UnsafeCheckpointError(str(source if name is None else name), _refused(source, e)) from e
+                label = str(source if name is None else name)
+                if _neither_zip_nor_pickle(source):  # --unsafe-load cannot help there
+                    raise pickle.UnpicklingError(
+                        f'{label} is not a checkpoint: neither a torch.save zip archive nor a pickle '
+                        '(random or corrupted bytes)') from e
+                raise UnsafeCheckpointError(label, _refused(source, e)) from e
     finally:
         _pending_defaultdicts.reset(token)
     return _restore_defaultdicts(obj, pending) if pending else obj

@@ -21,7 +21,14 @@ from . import workdir_lock
 from .builder import build_dataloader, build_dataset, build_model
 from .config import Config
 from .dist import get_dist_info, init_dist
-from .errors import ConfigError, check_checkpoint_file, checkpoint_input, config_section, load_config
+from .errors import (
+    ConfigError,
+    check_checkpoint_file,
+    checkpoint_input,
+    config_section,
+    load_config,
+    torn_checkpoint,
+)
 from .hooks.preemption import PreemptionHook
 from .preflight import check_registry_types, check_train_values
 from .utils.logging import get_logger
@@ -54,15 +61,22 @@ def find_latest_checkpoint(path: str, suffix: str = 'pth') -> Optional[str]:
     if not osp.isdir(path):
         return None
     latest = osp.join(path, f'latest.{suffix}')
-    if osp.exists(latest):
-        return latest
     pattern = re.compile(rf'^(?:epoch|iter)_(\d+)\.{re.escape(suffix)}$')
-    best: Tuple[int, Optional[str]] = (-1, None)
+    numbered: List[Tuple[int, str]] = []
     for ckpt in glob.glob(osp.join(path, f'*.{suffix}')):
         m = pattern.match(osp.basename(ckpt))
-        if m and int(m.group(1)) > best[0]:
-            best = (int(m.group(1)), ckpt)
-    return best[1]
+        if m:
+            numbered.append((int(m.group(1)), ckpt))
+    candidates = ([latest] if osp.exists(latest) else []) + [c for _, c in sorted(numbered, reverse=True)]
+    # a write cut short (a kill or a full disk during the save) is passed over for the one before
+    for ckpt in candidates:
+        if not torn_checkpoint(ckpt):
+            if ckpt != candidates[0]:
+                get_logger('legacy_runner').warning(
+                    f'{candidates[0]} looks truncated (an interrupted write?); resuming from the newest '
+                    f'complete checkpoint instead: {ckpt}')
+            return ckpt
+    return candidates[0] if candidates else None  # all torn: loading it reports the file
 
 
 def loader_args(cfg: Config, phase: str) -> Dict[str, Any]:

@@ -272,3 +272,52 @@ def test_lock_released_after_an_error_and_opt_out(cli: Any, tmp_path: Any) -> No
     finally:
         holder.kill()
         holder.wait()
+
+
+# ----------------------------------------------------------------- auto-resume past torn files
+
+def _two_epochs(cli: Any, tmp_path: Any, runtime: str) -> str:
+    work_dir = str(tmp_path / 'w')
+    proc = cli('train', config(tmp_path, runtime, name='two.py'), '--work-dir', work_dir, '--seed', '0')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert {'epoch_1.pth', 'epoch_2.pth'} <= set(checkpoints(work_dir))
+    return work_dir
+
+
+def _cut(path: str, keep: int) -> None:
+    with open(path, 'rb') as f:
+        data = f.read()
+    with open(path, 'wb') as f:  # through a symlink (v1 latest.pth) too
+        f.write(data[:keep] if keep >= 0 else data[:len(data) + keep])
+
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+@pytest.mark.parametrize('cut', [-7, 1000])  # a few bytes short, most of the file gone
+def test_auto_resume_passes_over_a_torn_newest_checkpoint(cli: Any, tmp_path: Any, runtime: str,
+                                                          cut: int) -> None:
+    work_dir = _two_epochs(cli, tmp_path, runtime)
+    _cut(osp.join(work_dir, 'epoch_2.pth'), cut)
+    # named directly, the cut file is one error line that says it looks truncated
+    proc = cli('test', config(tmp_path, runtime, name='two.py'), osp.join(work_dir, 'epoch_2.pth'),
+               *(['--eval', 'accuracy'] if runtime == 'v1' else []))
+    last_error_line(proc, 'epoch_2.pth', 'looks truncated')
+    three = f"{'runner' if runtime == 'v1' else 'train_cfg'} = dict(max_epochs=3)\n"
+    proc = cli('train', config(tmp_path, runtime, three, name='three.py'), '--work-dir', work_dir,
+               '--seed', '0', '--auto-resume')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    log = proc.stdout + proc.stderr
+    assert 'looks truncated' in log and 'epoch_1.pth' in log, log[-3000:]
+    assert 'epoch_3.pth' in checkpoints(work_dir)
+
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+def test_random_bytes_checkpoint_gets_no_unsafe_load_advice(cli: Any, tmp_path: Any, runtime: str) -> None:
+    work_dir = _two_epochs(cli, tmp_path, runtime)
+    with open(osp.join(work_dir, 'epoch_2.pth'), 'wb') as f:
+        f.write(bytes(range(7, 250)) * 40)
+    three = f"{'runner' if runtime == 'v1' else 'train_cfg'} = dict(max_epochs=3)\n"
+    proc = cli('train', config(tmp_path, runtime, three, name='three.py'), '--work-dir', work_dir,
+               '--auto-resume')
+    line = last_error_line(proc, 'is not a checkpoint')
+    assert 'unsafe' not in line, line
+    assert 'epoch_1.pth' in checkpoints(work_dir)  # earlier work untouched

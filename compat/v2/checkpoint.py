@@ -57,8 +57,10 @@ def find_latest_checkpoint(path: str) -> Optional[str]:
     """The path stored in ``path/last_checkpoint``, or None (logged) when there is none."""
     save_file = osp.join(path, 'last_checkpoint')
     if osp.exists(save_file):
-        with open(save_file) as f:
-            return f.read().strip()
+        # garbage in the pointer (binary bytes, NULs) reads as a path that does not exist, and
+        # auto-resume then takes the newest complete checkpoint instead
+        with open(save_file, encoding='utf-8', errors='replace') as f:
+            return f.read().strip().replace('\x00', '')
     print_log('Did not find last_checkpoint to be resumed.')
     return None
 

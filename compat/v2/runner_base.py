@@ -19,6 +19,7 @@ from legacy_runner.continuation import (
     pending_grads,
     rank_part,
 )
+from legacy_runner.errors import torn_checkpoint
 from legacy_runner.utils.priority import hook_table, insert_hook
 
 from . import builders
@@ -46,7 +47,7 @@ def newest_checkpoint(work_dir: str) -> Optional[str]:
         return None
     paths = [osp.join(work_dir, n) for n in names
              if n.endswith('.pth') and not n.startswith(('.', 'best_')) and '.tmp' not in n]
-    paths = [p for p in paths if osp.isfile(p)]
+    paths = [p for p in paths if osp.isfile(p) and not torn_checkpoint(p)]
     if not paths:
         return None
     return max(paths, key=lambda p: (os.stat(p).st_mtime_ns, p))
@@ -270,12 +271,17 @@ class RunnerCore:
         between writing the file and the pointer in an older version), the newest complete
         checkpoint in ``work_dir``."""
         named = find_latest_checkpoint(self.work_dir)
-        if named is not None and (osp.exists(named) or '://' in named):
+        if named is not None and '://' in named:
+            return named
+        if named is not None and osp.isfile(named) and not torn_checkpoint(named):
             return named
         fallback = newest_checkpoint(self.work_dir)
         if named is not None:
-            self.logger.warning(f'last_checkpoint names {named}, which does not exist; resuming from '
+            why = 'looks truncated (an interrupted write?)' if osp.isfile(named) else 'does not exist'
+            self.logger.warning(f'last_checkpoint names {named}, which {why}; resuming from '
                                 f'the newest complete checkpoint in the work_dir instead: {fallback}')
+            if fallback is None and osp.isfile(named):
+                return named  # nothing better: loading it reports the file
         return fallback
 
     # -- checkpoint meta and resume, shared by Runner and FlexibleRunner ----------------------
