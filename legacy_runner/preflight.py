@@ -120,6 +120,11 @@ def _check_workflow(cfg: Any, fname: str) -> None:
         if mode == 'val' and not (cfg.get('data') or {}).get('val'):
             raise ConfigError(f"{fname}: data.val: missing, but the workflow has a {tuple(flow)!r} "
                               'phase (add data.val or drop the phase)')
+    if not any(flow[0] == 'train' for flow in workflow):
+        # mmcv counts epochs in train phases only: without one, its run loop never ends
+        raise ConfigError(f"{fname}: workflow: {[tuple(f) for f in workflow]!r} has no 'train' phase, so "
+                          "training would never end (add ('train', 1), or evaluate a checkpoint with "
+                          'the test command)')
 
 
 def _close(name: Any, choices: Tuple[str, ...]) -> str:
