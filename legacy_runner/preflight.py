@@ -127,6 +127,25 @@ def _check_workflow(cfg: Any, fname: str) -> None:
                           'the test command)')
 
 
+def _check_runner_length(cfg: Any, fname: str) -> None:
+    # mmcv compared whatever it got: a string failed deep in the loop, inf never ended, 1.5 ran 2
+    if 'runner' not in cfg:
+        return
+    runner = cfg.get('runner')
+    if not isinstance(runner, dict):
+        raise ConfigError(f'{fname}: runner: expected a dict such as dict(type=\'EpochBasedRunner\', '
+                          f'max_epochs=12), got {runner!r}')
+    for key in ('max_epochs', 'max_iters'):
+        value = runner.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f'{fname}: runner.{key}: must be an int, got {value!r}')
+        if value <= 0:  # mmcv trains nothing and exits 0: kept, but said
+            import warnings
+            warnings.warn(f'{fname}: runner.{key}={value}: nothing will be trained', UserWarning)
+
+
 def _close(name: Any, choices: Tuple[str, ...]) -> str:
     import difflib
     close = difflib.get_close_matches(str(name), choices, n=1, cutoff=0.5)
@@ -160,6 +179,7 @@ def check_train_values(cfg: Any, validate: bool = True) -> None:
     evaluation intervals. ``checkpoint_config.interval`` <= 0 stays legal (v1: -1 = last only)."""
     fname = cfg.filename or '<config>'
     _check_workflow(cfg, fname)
+    _check_runner_length(cfg, fname)
     for section in ('lr_config', 'momentum_config'):
         _check_warmup(cfg.get(section), section, fname)
     log_cfg = cfg.get('log_config')

@@ -321,3 +321,34 @@ def test_random_bytes_checkpoint_gets_no_unsafe_load_advice(cli: Any, tmp_path: 
     line = last_error_line(proc, 'is not a checkpoint')
     assert 'unsafe' not in line, line
     assert 'epoch_1.pth' in checkpoints(work_dir)  # earlier work untouched
+
+
+# ----------------------------------------------------------------- run lengths and loader sizes
+
+@pytest.mark.parametrize('runtime,body,needle', [
+    ('v1', 'runner = None', 'runner: expected a dict'),
+    ('v1', "runner = dict(max_epochs='two')", "runner.max_epochs: must be an int, got 'two'"),
+    ('v1', 'runner = dict(max_epochs=1e400)', 'runner.max_epochs: must be an int, got inf'),
+    ('v1', 'runner = dict(max_epochs=1.5)', 'runner.max_epochs: must be an int, got 1.5'),
+    ('v2', 'train_cfg = dict(max_epochs=0)', 'train_cfg.max_epochs: must be a positive int, got 0'),
+    ('v2', 'train_cfg = dict(max_epochs=-3)', 'train_cfg.max_epochs: must be a positive int, got -3'),
+    ('v2', "train_cfg = dict(max_epochs='two')", "train_cfg.max_epochs: must be a positive int, got 'two'"),
+    ('v2', 'train_cfg = dict(max_epochs=1e400)', 'train_cfg.max_epochs: must be a positive int, got inf'),
+    ('v2', 'train_dataloader = dict(batch_size=0)',
+     'train_dataloader.batch_size: must be a positive int, got 0'),
+])
+def test_bad_run_length_or_batch_size_is_one_line(cli: Any, tmp_path: Any, runtime: str, body: str,
+                                                  needle: str) -> None:
+    cfg = config(tmp_path, runtime, body + '\n')
+    proc = cli('train', cfg, '--work-dir', tmp_path / 'w')
+    last_error_line(proc, cfg, needle)
+    assert checkpoints(str(tmp_path / 'w')) == []
+
+
+def test_zero_epochs_warns_on_v1(cli: Any, tmp_path: Any) -> None:
+    # mmcv trained nothing and exited 0: kept, with a warning that says so
+    with pytest.warns(UserWarning, match='runner.max_epochs=0: nothing will be trained'):
+        proc = cli('train', config(tmp_path, 'v1', 'runner = dict(max_epochs=0)\n'), '--work-dir',
+                   tmp_path / 'w')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert checkpoints(str(tmp_path / 'w')) == []

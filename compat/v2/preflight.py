@@ -65,6 +65,11 @@ def check_v2_config(cfg: Any, training: bool = True) -> None:
     _check_hook_intervals(cfg, fname)
     if training:
         _check_train_loop(cfg.get('train_cfg'), fname)
+    for phase in ('train', 'val', 'test') if training else ('test', ):
+        loader = cfg.get(f'{phase}_dataloader')
+        size = loader.get('batch_size', 1) if isinstance(loader, dict) else 1
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
+            raise ConfigError(f'{fname}: {phase}_dataloader.batch_size: must be a positive int, got {size!r}')
     _check_phases(cfg, fname)
 
 
@@ -152,6 +157,10 @@ def _check_train_loop(loop: Any, fname: str) -> None:
         kind = 'EpochBasedTrainLoop' if loop.get('by_epoch') else 'IterBasedTrainLoop'
         how = f'by_epoch={loop.get("by_epoch")!r}'
     needed = _TRAIN_LOOPS[kind]
+    for key in ('max_epochs', 'max_iters'):
+        value = loop.get(key)
+        if key in loop and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+            raise ConfigError(f'{fname}: train_cfg.{key}: must be a positive int, got {value!r}')
     if 'max_epochs' not in loop and 'max_iters' not in loop:
         raise ConfigError(f'{fname}: train_cfg: sets neither max_epochs nor max_iters '
                           f'({kind} needs {needed}), got {dict(loop)!r}')
