@@ -58,6 +58,8 @@ class RunnerCore:
 
     cfg: Any
     logger: logging.Logger
+    _experiment_name: str
+    _log_dir: str
     _extra: Dict[str, Any]
     _hooks: List[Hook]
     _dispatch: Dict[str, List[Any]]
