@@ -143,8 +143,13 @@ def convert_tree(src: str, options: Optional[Options] = None, progress: bool = F
     bar = ProgressBar(len(rels), file=sys.stderr, interactive=True) if tty else None
     outs = [_out_name(r) for r in rels]
     if len(set(outs)) != len(outs):
-        dup = next(o for o in outs if outs.count(o) > 1)
-        raise ConversionError('two configs would both become this file', key='output', value=dup)
+        dups = sorted({o for o in outs if outs.count(o) > 1})
+        if failed is None:
+            raise ConversionError('two configs would both become this file', key='output', value=dups[0])
+        clashing = [r for r in rels if _out_name(r) in dups]
+        failed += [(r, f'{r}: output={_out_name(r)!r}: two configs would both become this file')
+                   for r in clashing]
+        rels = [r for r in rels if r not in clashing]
     merged: Dict[str, Dict[str, Any]] = {}
     bases: Dict[str, List[str]] = {}
     for rel in rels:
