@@ -77,6 +77,9 @@ def run(path: str, iters_per_epoch: int, name: str) -> list:
 
 def main() -> None:
     logging.disable(logging.WARNING)
+    # The environment report (compiler probes in subprocesses) costs about a second per Runner and
+    # touches nothing the schedules depend on.
+    Runner._log_env = lambda self, env_cfg: None
     with open(sys.argv[1]) as f:
         jobs = json.load(f)
     out = {}
