@@ -1,5 +1,8 @@
 """Every subpackage and module of mmcls, mmseg and mmpose imports on the mmcv shim."""
 import os.path as osp
+import subprocess
+import sys
+from typing import Dict
 
 import pytest
 from codebases_harness import UNAVAILABLE, walk_failures
@@ -21,3 +24,15 @@ def test_every_module_imports(package: str, codebases_target: str, shim_env: dic
     assert not result['failures'], _report(result)
     assert result['count'] > 20
     assert set(result['skipped'].values()) <= set(UNAVAILABLE)
+
+
+@pytest.mark.parametrize('env, version', [({}, '1.7.0'), ({'LEGACY_RUNNER_MMCV_VERSION': '1.6.2'}, '1.6.2')])
+def test_version_gate_of_real_codebases(env: Dict[str, str], version: str, shim_env: dict) -> None:
+    """The codebases' own `assert mmcv_min <= mmcv.__version__ <= mmcv_max` pass out of the box."""
+    code = 'import mmcv\nprint(mmcv.__version__)\nimport mmcls, mmseg, mmdet\n'
+    if version == '1.7.0':
+        code += 'import mmpose\n'  # mmpose 0.29 wants mmcv <= 1.7.0
+    proc = subprocess.run([sys.executable, '-c', code], env={**shim_env, **env}, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split()[0] == version
