@@ -55,6 +55,8 @@ def check_v2_config(cfg: Any, training: bool = True) -> None:
 
     late_types = bool(cfg.get('custom_imports'))
     for key, kind, registry in lookups:
+        if kind is not None and not isinstance(kind, str) and not callable(kind):
+            raise ConfigError(f'{fname}: {key}: expected a registered type name or a class, got {kind!r}')
         # a class given as type needs no lookup; dotted and custom_imports types register later
         if not isinstance(kind, str) or '.' in kind or late_types:
             continue
