@@ -47,7 +47,7 @@ class NonFiniteLoss(ConfigError):
 
 def _as_float(value: Any) -> Optional[float]:
     try:
-        return float(value)
+        return float(value.detach() if hasattr(value, 'detach') else value)
     except (TypeError, ValueError, RuntimeError):  # a non-scalar tensor or a non-number
         return None
 
