@@ -26,6 +26,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, cast
 import numpy as np
 import torch
 
+from .errors import ConfigError
 from .preemption import Preempted, PreemptionSignal  # noqa: F401  (re-exported)
 
 KEY = 'continuation'
@@ -34,6 +35,28 @@ FORMAT = 1
 
 class ResumeError(ValueError):
     """A continuation record that cannot be honoured here (e.g. a different world size)."""
+
+
+class EmptyLoaderError(ConfigError):
+    """An iteration-based run over a data loader that yields no batch at all (it would never end)."""
+
+
+def describe_empty_loader(loader: Any) -> str:
+    """Why ``loader`` yields nothing, in the config's terms (dataset length, batch size, drop_last)."""
+    dataset = getattr(loader, 'dataset', None)
+    try:
+        length: Any = len(dataset)  # type: ignore[arg-type]
+    except TypeError:
+        length = 'an unknown number of'
+    batch_size = getattr(loader, 'batch_size', None)
+    drop_last = getattr(loader, 'drop_last', None)
+    if batch_size is None:  # a batch_sampler of its own
+        batch_sampler = getattr(loader, 'batch_sampler', None)
+        batch_size = getattr(batch_sampler, 'batch_size', None)
+        drop_last = getattr(batch_sampler, 'drop_last', drop_last)
+    detail = f'{length} samples, batch size {batch_size}, drop_last={drop_last}'
+    hint = ': use drop_last=False or a batch size not above the dataset length' if drop_last else ''
+    return f'the train data loader yields no batch ({detail}), an iteration-based run would never end{hint}'
 
 
 # ------------------------------------------------------------------------------------------- RNG
@@ -193,7 +216,10 @@ class EndlessLoader:
             self._epoch += 1
             self._set_sampler_epoch()
             self.iter_loader = ResumablePass(self._dataloader)
-            return next(self.iter_loader)
+            try:
+                return next(self.iter_loader)
+            except StopIteration:  # a pass that ended at once: every later pass is empty too
+                raise EmptyLoaderError(describe_empty_loader(self._dataloader)) from None
 
     def restore(self, epoch: int, pass_state: Dict[str, Any]) -> None:
         """Re-enter pass number ``epoch`` (``pass_state`` from :meth:`pass_state`)."""

@@ -38,6 +38,25 @@ def config_section(filename: Optional[str], key: str) -> Iterator[None]:
         raise ConfigError(f'{filename or "<config>"}: {key}: {type(e).__name__}: {describe(e)}') from e
 
 
+class UnprintableConfigError(ConfigError, SyntaxError):
+    """A merged config that cannot be printed; still a SyntaxError, as mmcv's pretty_text raises."""
+
+
+@contextmanager
+def unprintable_config(filename: Optional[str]) -> Iterator[None]:
+    """Turn a merged config that cannot be printed (the copy written to the work dir: nesting too
+    deep for the formatter) into a ConfigError naming ``filename``."""
+    try:
+        yield
+    except UnprintableConfigError:
+        raise
+    except (SyntaxError, RecursionError) as e:
+        cause: BaseException = e.__cause__ if e.__cause__ is not None else e
+        why = 'nested too deeply' if isinstance(cause, RecursionError) else 'not valid Python'
+        raise UnprintableConfigError(f'{filename or "<config>"}: cannot print the merged config ({why}: '
+                          f'{type(cause).__name__}: {_one_line(cause)[:200]})') from e
+
+
 def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None) -> Any:
     """``Config.fromfile(path)`` then ``merge_from_dict(cfg_options)``; bad input -> ConfigError."""
     from .config import Config

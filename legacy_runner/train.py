@@ -28,6 +28,7 @@ from .errors import (
     config_section,
     load_config,
     torn_checkpoint,
+    unprintable_config,
 )
 from .hooks.preemption import PreemptionHook
 from .preflight import check_registry_types, check_train_values
@@ -337,10 +338,11 @@ def run_train(args: Any) -> Any:
     with config_section(cfg.filename, 'model'):
         model = build_model(copy.deepcopy(cfg.model))
 
-    mkdir_or_exist(osp.abspath(cfg.work_dir))
+    workdir_lock.make_work_dir(osp.abspath(cfg.work_dir))
     workdir_lock.acquire(cfg.work_dir, get_dist_info()[0])  # before anything is written there
     if get_dist_info()[0] == 0:  # one copy, written by rank 0 (mmdet wrote it on every rank)
-        cfg.dump(osp.join(cfg.work_dir, osp.basename(args.config)))
+        with unprintable_config(cfg.filename):
+            cfg.dump(osp.join(cfg.work_dir, osp.basename(args.config)))
     timestamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
     log_file = osp.join(cfg.work_dir, f'{timestamp}.log')
     logger = get_logger('legacy_runner', log_file=log_file, log_level=cfg.get('log_level', 'INFO'))

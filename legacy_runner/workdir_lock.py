@@ -11,6 +11,7 @@ stale by construction and simply taken over. ``work_dir_lock = False`` in the co
 import os
 import os.path as osp
 import socket
+import tempfile
 import time
 from typing import Dict, Optional
 
@@ -19,6 +20,24 @@ from .errors import ConfigError
 LOCK_NAME = 'train.lock'
 _enabled = False
 _held: Dict[str, int] = {}  # absolute work dir -> the open descriptor holding its lock
+
+
+class WorkDirError(ConfigError, OSError):
+    """A work dir that cannot be created or written (one error line; still an OSError)."""
+
+
+def make_work_dir(work_dir: str) -> None:
+    """Create ``work_dir`` (with its parents) and make sure files can be written there, so that a
+    read-only file system, a missing permission or a file in the way is one error naming the dir
+    before the run starts, not a traceback from whichever write comes first."""
+    try:
+        os.makedirs(work_dir, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix='.write_test_', dir=work_dir)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as e:
+        where = '' if not e.filename or osp.dirname(str(e.filename)) == work_dir else f' ({e.filename})'
+        raise WorkDirError(f'work dir {work_dir}: cannot write there: {e.strerror or e}{where}') from e
 
 
 def enable(flag: bool) -> None:

@@ -352,3 +352,108 @@ def test_zero_epochs_warns_on_v1(cli: Any, tmp_path: Any) -> None:
                    tmp_path / 'w')
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert checkpoints(str(tmp_path / 'w')) == []
+
+
+# ----------------------------------------------------------------- unreadable or unwritable input
+
+def _malicious_pickle(path: str) -> None:
+    import pickle
+
+    class RunsCode:
+        def __reduce__(self) -> Any:
+            return (os.system, ('echo ran-code-from-a-checkpoint',))
+    with open(path, 'wb') as f:
+        pickle.dump({'state_dict': RunsCode()}, f, protocol=2)
+
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+@pytest.mark.parametrize('kind,needle', [('missing', 'load_from checkpoint file not found'),
+                                         ('truncated', 'looks truncated'),
+                                         ('malicious', 'refusing to load')])
+def test_bad_load_from_is_one_line(cli: Any, tmp_path: Any, runtime: str, kind: str, needle: str) -> None:
+    path = str(tmp_path / f'{kind}.pth')
+    if kind == 'truncated':
+        torch.save({'state_dict': {'w': torch.zeros(4096)}}, path)
+        _cut(path, 1000)
+    elif kind == 'malicious':
+        _malicious_pickle(path)
+    proc = cli('train', config(tmp_path, runtime, f'load_from = {path!r}\n'), '--work-dir', tmp_path / 'w')
+    last_error_line(proc, path, needle)
+    assert 'ran-code-from-a-checkpoint' not in proc.stdout + proc.stderr
+    assert checkpoints(str(tmp_path / 'w')) == []
+
+
+def _unwritable_dir(tmp_path: Any) -> str:
+    """An existing directory this process cannot create files in (root ignores modes: sysfs then)."""
+    if os.geteuid() != 0:
+        path = tmp_path / 'read_only'
+        path.mkdir()
+        path.chmod(0o555)
+        return str(path)
+    if osp.isdir('/sys/kernel'):
+        return '/sys/kernel'
+    pytest.skip('running as root without sysfs: no directory refuses writes')
+
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+@pytest.mark.parametrize('where', ['read-only', 'below read-only', 'file in the way'])
+@pytest.mark.parametrize('lock', [True, False])
+def test_unwritable_work_dir_is_one_line(cli: Any, tmp_path: Any, runtime: str, where: str,
+                                         lock: bool) -> None:
+    if where == 'file in the way':
+        (tmp_path / 'a_file').write_text('x')
+        work_dir = str(tmp_path / 'a_file' / 'w')
+    else:
+        work_dir = _unwritable_dir(tmp_path)
+        if where == 'below read-only':
+            work_dir = osp.join(work_dir, 'new', 'w')
+    proc = cli('train', config(tmp_path, runtime), '--work-dir', work_dir,
+               *([] if lock else ['--no-work-dir-lock']))
+    last_error_line(proc, f'work dir {work_dir}: cannot write there')
+
+
+@pytest.mark.parametrize('runtime', ['v2', 'v1 config on v2'])
+def test_garbage_last_checkpoint_falls_back_to_the_newest_checkpoint(cli: Any, tmp_path: Any,
+                                                                     runtime: str) -> None:
+    extra = [] if runtime == 'v2' else ['--runtime', 'v2']
+    fmt = 'v2' if runtime == 'v2' else 'v1'
+    key = 'train_cfg' if fmt == 'v2' else 'runner'
+    work_dir = str(tmp_path / 'w')
+    proc = cli('train', config(tmp_path, fmt, f'{key} = dict(max_epochs=1)\n', name='one.py'),
+               '--work-dir', work_dir, *extra)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with open(osp.join(work_dir, 'last_checkpoint'), 'wb') as f:
+        f.write(b'\xff\xfe\x00\x80 not a path \x81')
+    proc = cli('train', config(tmp_path, fmt, f'{key} = dict(max_epochs=2)\n', name='two.py'),
+               '--work-dir', work_dir, '--auto-resume', *extra)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    log = proc.stdout + proc.stderr
+    assert 'epoch_1.pth' in log, log[-3000:]  # resumed from the newest checkpoint in the work dir
+    ckpt = torch.load(osp.join(work_dir, 'epoch_2.pth'), map_location='cpu', weights_only=False)
+    assert ckpt['meta']['epoch'] == 2
+
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+def test_iteration_run_over_an_empty_loader_is_one_line(cli: Any, tmp_path: Any, runtime: str) -> None:
+    # 10 samples, batch 64, drop_last: no batch at all; mmcv's IterLoader raised StopIteration
+    body = {'v1': "runner = dict(_delete_=True, type='IterBasedRunner', max_iters=4)\n"
+                  "workflow = [('train', 1)]\n"
+                  'data = dict(samples_per_gpu=64, train=dict(num_samples=10),\n'
+                  '            train_dataloader=dict(drop_last=True))\n',
+            'v2': "train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=4)\n"
+                  'train_dataloader = dict(batch_size=64, drop_last=True, dataset=dict(num_samples=10))\n'
+            }[runtime]
+    proc = cli('train', config(tmp_path, runtime, body), '--work-dir', tmp_path / 'w')
+    last_error_line(proc, 'train data loader yields no batch', '10 samples, batch size 64, drop_last=True')
+    assert checkpoints(str(tmp_path / 'w')) == []
+
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+def test_config_nested_too_deeply_to_print_is_one_line(cli: Any, tmp_path: Any, runtime: str) -> None:
+    deep = 'deep = ' + 'dict(a=' * 100 + '1' + ')' * 100 + '\n'
+    cfg = config(tmp_path, runtime, deep)
+    work_dir = tmp_path / 'w'
+    proc = cli('train', cfg, '--work-dir', work_dir)
+    last_error_line(proc, cfg, 'cannot print the merged config', 'nested too deeply')
+    left = [osp.join(root, n) for root, _, names in os.walk(work_dir) for n in names]
+    assert not [p for p in left if p.endswith('.py')], left  # no empty config dump

@@ -89,7 +89,7 @@ class Runner(RunnerCore):
             resume=resume)
         builders.check_scheduler_shape(param_scheduler)
         self._work_dir = work_dir  # kept as given: mmengine logs and stores the relative path
-        os.makedirs(work_dir, exist_ok=True)
+        workdir_lock.make_work_dir(work_dir)
         self._launcher = launcher
         env_cfg = dict(dist_cfg=dict(backend='nccl')) if env_cfg is None else dict(env_cfg)
         self._distributed, self._rank, self._world_size, self._timestamp = builders.setup_env(

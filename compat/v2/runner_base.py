@@ -19,7 +19,7 @@ from legacy_runner.continuation import (
     pending_grads,
     rank_part,
 )
-from legacy_runner.errors import torn_checkpoint
+from legacy_runner.errors import torn_checkpoint, unprintable_config
 from legacy_runner.utils.priority import hook_table, insert_hook
 
 from . import builders
@@ -84,7 +84,8 @@ class RunnerCore:
         """``cfg.pretty_text`` ('\\n' for an empty config), formatted once: it goes into every checkpoint."""
         text = self.__dict__.get('_cfg_text')
         if text is None:
-            text = self._cfg_text = self.cfg.pretty_text if len(self.cfg) else '\n'
+            with unprintable_config(self.cfg.filename):  # one line, not the formatter's traceback
+                text = self._cfg_text = self.cfg.pretty_text if len(self.cfg) else '\n'
         return text
 
     @property
@@ -261,7 +262,11 @@ class RunnerCore:
             with self._checkpoint_input(resume_from, 'resume checkpoint'):
                 self.resume(resume_from)
         elif self._load_from is not None:
-            self.load_checkpoint(self._load_from)
+            if '://' in str(self._load_from):  # a URL: its reader reports its own errors
+                self.load_checkpoint(self._load_from)
+            else:
+                with self._checkpoint_input(self._load_from, 'load_from checkpoint'):
+                    self.load_checkpoint(self._load_from)
         self._has_loaded = resume_from is not None or self._load_from is not None
 
     def _checkpoint_input(self, path: str, what: str) -> Any:

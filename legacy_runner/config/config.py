@@ -195,8 +195,9 @@ class Config:
                 return self.pretty_text
             return dump(cfg_dict, file_format=self.filename.split('.')[-1])  # type: ignore[return-value]
         if file.endswith('.py'):
+            text = self.pretty_text  # before opening: a config that cannot be printed leaves no empty file
             with open(file, 'w', encoding='utf-8') as f:
-                f.write(self.pretty_text)
+                f.write(text)
             return None
         return dump(cfg_dict, file=file, file_format=file.split('.')[-1])  # type: ignore[return-value]
 
