@@ -173,6 +173,14 @@ def _check_warmup(sub: Any, section: str, fname: str) -> None:
 
 
 
+def check_metric_names(metric: Any, key: str, fname: str) -> None:
+    """ConfigError unless ``metric`` is a metric name or a list/tuple of names (None: the default).
+    The codebases' ``evaluate`` take nothing else, and fail only after a whole epoch of training."""
+    names = metric if isinstance(metric, (list, tuple)) else [metric]
+    if metric is not None and not all(isinstance(name, str) for name in names):
+        raise ConfigError(f'{fname}: {key}: expected a metric name or a list of names, got {metric!r}')
+
+
 def check_train_values(cfg: Any, validate: bool = True) -> None:
     """Raise ConfigError for values mmcv would reject (or mis-run) only once training starts: the
     workflow entries and the data split each phase needs, warmup settings, and the logging and
@@ -192,3 +200,10 @@ def check_train_values(cfg: Any, validate: bool = True) -> None:
     evaluation = cfg.get('evaluation')
     if validate and isinstance(evaluation, dict) and 'interval' in evaluation:
         _check_interval(evaluation['interval'], 'evaluation.interval', fname)
+    optimizer_config = cfg.get('optimizer_config')
+    grad_clip = optimizer_config.get('grad_clip') if isinstance(optimizer_config, dict) else None
+    if grad_clip is not None and not isinstance(grad_clip, dict):  # clip_grad_norm_(**grad_clip)
+        raise ConfigError(f'{fname}: optimizer_config.grad_clip: expected None or a dict of '
+                          f'clip_grad_norm_ arguments (e.g. dict(max_norm=35)), got {grad_clip!r}')
+    if validate and isinstance(evaluation, dict) and 'metric' in evaluation:
+        check_metric_names(evaluation['metric'], 'evaluation.metric', fname)

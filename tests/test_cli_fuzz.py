@@ -4,10 +4,7 @@ and one ``error:`` line as the last stderr line, no traceback, within a time bou
 checkpoint in the work dir is left byte for byte as it was.
 
 In-process (``legacy_runner.cli.main``), a handful of derandomized examples so that CI is stable
-and fast; raise ``FUZZ_EXAMPLES`` to search harder locally (at 12 it still finds open cases:
-``evaluation.metric=0`` on v1 ends in a TypeError traceback). Left out of the keys until fixed:
-``model.hidden_channels`` (an int there is a TypeError inside the model on both runtimes), and on v2
-``optim_wrapper.*``, ``param_scheduler`` and ``val_evaluator.metric`` (builder tracebacks).
+and fast; raise ``FUZZ_EXAMPLES`` to search harder locally.
 """
 import hashlib
 import os
@@ -23,13 +20,14 @@ from test_reliability import config, run
 KEYS = {
     'v1': ['optimizer.lr', 'optimizer.type', 'optimizer_config.grad_clip', 'lr_config.policy',
            'lr_config.step', 'log_config.interval', 'evaluation.interval', 'evaluation.metric',
-           'checkpoint_config.interval', 'model.type', 'data.train.type',
+           'checkpoint_config.interval', 'model.type', 'model.hidden_channels', 'data.train.type',
            'workflow', 'no_such_key', 'optimizer.no_such_arg'],
-    # not yet here: optim_wrapper.*, param_scheduler and val_evaluator.metric, where a wrong type or
-    # value still ends in a traceback from the v2 component builders
     'v2': ['default_hooks.logger.interval', 'default_hooks.checkpoint.interval', 'train_cfg.val_interval',
-           'model.type', 'train_dataloader.dataset.type',
-           'train_dataloader.batch_size', 'train_cfg.max_epochs', 'no_such_key'],
+           'model.type', 'model.hidden_channels', 'train_dataloader.dataset.type',
+           'train_dataloader.batch_size', 'train_cfg.max_epochs', 'no_such_key',
+           'optim_wrapper.optimizer.lr', 'optim_wrapper.optimizer.type', 'optim_wrapper.type',
+           'optim_wrapper.clip_grad', 'optim_wrapper.accumulative_counts', 'param_scheduler',
+           'param_scheduler.0.type', 'val_evaluator.metric', 'val_evaluator'],
 }
 VALUES = st.one_of(
     st.integers(-10**30, 10**30).map(str),

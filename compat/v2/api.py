@@ -14,6 +14,7 @@ from legacy_runner.utils.misc import import_modules_from_strings
 
 from .hooks import PreemptionHook
 from .registry import RUNNERS
+from .runner_base import section_errors
 
 
 def _load(cfg: Union[str, Config, Dict], cfg_options: Optional[Dict]) -> Config:
@@ -101,15 +102,17 @@ def train_from_cfg(cfg: Union[str, Config, Dict],
         cfg.auto_scale_lr.enable = True
     if launcher is not None:
         cfg.launcher = launcher
-    runner = build_runner(cfg)
-    # the command line: a failing resume checkpoint is one error line, SIGTERM/SIGINT stop cleanly
-    runner.checkpoint_input_guard = checkpoint_input
-    preemption = PreemptionHook()
-    runner.register_hook(preemption, 'LOWEST')
-    try:
-        runner.train()
-    finally:
-        preemption.signal.uninstall()
+    # the command line: a failing build step or resume checkpoint is one error line naming the config
+    # section or the file, SIGTERM/SIGINT stop cleanly
+    with section_errors():
+        runner = build_runner(cfg)
+        runner.checkpoint_input_guard = checkpoint_input
+        preemption = PreemptionHook()
+        runner.register_hook(preemption, 'LOWEST')
+        try:
+            runner.train()
+        finally:
+            preemption.signal.uninstall()
     return runner
 
 
@@ -125,7 +128,8 @@ def test_from_cfg(cfg: Union[str, Config, Dict],
         cfg.load_from = checkpoint
     if launcher is not None:
         cfg.launcher = launcher
-    return build_runner(cfg).test()
+    with section_errors():
+        return build_runner(cfg).test()
 
 
 RUNNERS.build_func = build_runner_from_cfg

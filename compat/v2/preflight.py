@@ -12,6 +12,7 @@ from typing import Any, Iterable, List, Tuple
 
 from legacy_runner.errors import ConfigError
 from legacy_runner.errors import check_positive_int as _check_interval
+from legacy_runner.preflight import check_metric_names
 from legacy_runner.registry import _suggest
 
 # (default loop type, the length argument it requires)
@@ -73,6 +74,13 @@ def check_v2_config(cfg: Any, training: bool = True) -> None:
         if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
             raise ConfigError(f'{fname}: {phase}_dataloader.batch_size: must be a positive int, got {size!r}')
     _check_phases(cfg, fname)
+    for key in ('val_evaluator', 'test_evaluator') if training else ('test_evaluator', ):
+        evaluator = cfg.get(key)
+        metrics = evaluator if isinstance(evaluator, (list, tuple)) else [evaluator]
+        for i, metric in enumerate(metrics):
+            if isinstance(metric, dict) and 'metric' in metric:
+                where = key if metrics is not evaluator else f'{key}[{i}]'
+                check_metric_names(metric['metric'], f'{where}.metric', fname)
 
 
 def _hook_types(cfg: Any) -> Iterable[Tuple[str, Any]]:

@@ -30,7 +30,7 @@ from .compile import compile_model
 from .logging import build_logger, set_current_logger
 from .optim import OptimWrapper, OptimWrapperDict, build_optim_wrapper
 from .registry import RUNNERS, set_default_scope
-from .runner_base import RunnerCore
+from .runner_base import RunnerCore, building
 from .scheduler import build_param_schedulers
 from .version import mmengine_version
 
@@ -118,8 +118,10 @@ class Runner(RunnerCore):
             warnings.warn(msg)
             self.logger.warning(msg)
         self._build_hub_and_visualizer(visualizer)
+        with building(self.cfg.filename, 'model'):
+            built = builders.build_model(model, data_preprocessor)
         self.model = builders.wrap_model(
-            builders.build_model(model, data_preprocessor), self._distributed, self.logger,
+            built, self._distributed, self.logger,
             self._cfg_get('model_wrapper_cfg'), bool(self._cfg_get('find_unused_parameters', False)),
             self._cfg_get('sync_bn'))
         self._init_hooks(default_hooks, custom_hooks)
@@ -142,13 +144,15 @@ class Runner(RunnerCore):
             raise RuntimeError('If you want to validate your model, please make sure your model has '
                                'implemented `val_step`.')
         loop = self._required_train_loop()
-        self.optim_wrapper = build_optim_wrapper(self.model, self.optim_wrapper)
+        with building(self.cfg.filename, 'optim_wrapper'):
+            self.optim_wrapper = build_optim_wrapper(self.model, self.optim_wrapper)
         self._attach_message_hub(self.optim_wrapper)
         self.scale_lr(self.optim_wrapper, self.auto_scale_lr)
         if self.param_schedulers is not None:
-            self.param_schedulers = build_param_schedulers(self.optim_wrapper, self.param_schedulers,
-                                                           loop.max_epochs, loop.max_iters,
-                                                           len(loop.dataloader))
+            with building(self.cfg.filename, 'param_scheduler'):
+                self.param_schedulers = build_param_schedulers(self.optim_wrapper, self.param_schedulers,
+                                                               loop.max_epochs, loop.max_iters,
+                                                               len(loop.dataloader))
         _ = self.val_loop
         self.call_hook('before_run')
         self._init_model_weights()

@@ -7,7 +7,8 @@ import contextlib
 import logging
 import os
 import os.path as osp
-from typing import Any, Callable, Dict, List, Optional, Union
+from contextvars import ContextVar
+from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, Union
 
 from torch import nn
 
@@ -19,7 +20,7 @@ from legacy_runner.continuation import (
     pending_grads,
     rank_part,
 )
-from legacy_runner.errors import torn_checkpoint, unprintable_config
+from legacy_runner.errors import config_section, torn_checkpoint, unprintable_config
 from legacy_runner.utils.priority import hook_table, insert_hook
 
 from . import builders
@@ -51,6 +52,29 @@ def newest_checkpoint(work_dir: str) -> Optional[str]:
     if not paths:
         return None
     return max(paths, key=lambda p: (os.stat(p).st_mtime_ns, p))
+
+
+
+# Set by the command line's train/test (compat.v2.api): build errors become one line naming the
+# config section, as the v1 train flow reports them. Runners built through the API keep the
+# builders' own exception types.
+_SECTION_ERRORS: ContextVar[bool] = ContextVar('v2_section_errors', default=False)
+
+
+@contextlib.contextmanager
+def section_errors() -> Iterator[None]:
+    """Inside the block, :func:`building` reports a failing build step as a ConfigError."""
+    token = _SECTION_ERRORS.set(True)
+    try:
+        yield
+    finally:
+        _SECTION_ERRORS.reset(token)
+
+
+def building(filename: Optional[str], key: str) -> ContextManager[None]:
+    """Around the build of config section ``key``: its errors as one ConfigError line naming
+    ``filename`` and ``key`` inside :func:`section_errors`, untouched elsewhere."""
+    return config_section(filename, key) if _SECTION_ERRORS.get() else contextlib.nullcontext()
 
 
 class RunnerCore:
@@ -111,21 +135,24 @@ class RunnerCore:
     def train_loop(self) -> BaseLoop:
         if isinstance(self._train_loop, BaseLoop) or self._train_loop is None:
             return self._train_loop
-        self._train_loop = build_train_loop(self, self._train_loop)
+        with building(self.cfg.filename, 'train_cfg/train_dataloader'):
+            self._train_loop = build_train_loop(self, self._train_loop)
         return self._train_loop
 
     @property
     def val_loop(self) -> Optional[BaseLoop]:
         if isinstance(self._val_loop, BaseLoop) or self._val_loop is None:
             return self._val_loop
-        self._val_loop = build_eval_loop(self, self._val_loop, 'val')
+        with building(self.cfg.filename, 'val_cfg/val_dataloader/val_evaluator'):
+            self._val_loop = build_eval_loop(self, self._val_loop, 'val')
         return self._val_loop
 
     @property
     def test_loop(self) -> Optional[BaseLoop]:
         if isinstance(self._test_loop, BaseLoop) or self._test_loop is None:
             return self._test_loop
-        self._test_loop = build_eval_loop(self, self._test_loop, 'test')
+        with building(self.cfg.filename, 'test_cfg/test_dataloader/test_evaluator'):
+            self._test_loop = build_eval_loop(self, self._test_loop, 'test')
         return self._test_loop
 
     train_dataloader = property(lambda self: self.train_loop.dataloader)

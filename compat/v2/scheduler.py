@@ -366,6 +366,8 @@ def _build_list(optim_wrapper: Any, cfgs: Any, max_epochs: int, max_iters: int, 
     schedulers = []
     for cfg in cfgs:
         if not isinstance(cfg, dict):  # an instance: used as is
+            if not callable(getattr(cfg, 'step', None)):  # mmengine: a _ParamScheduler object or dict
+                raise TypeError(f'scheduler should be a _ParamScheduler object or dict, but got {cfg!r}')
             schedulers.append(cfg)
             continue
         cfg = copy.deepcopy(dict(cfg))
