@@ -104,8 +104,10 @@ def fake_module(monkeypatch, name, **attrs):
 # ------------------------------------------------------------------------------- registry
 def test_hooks_registry_holds_every_mmcv_hook():
     assert len(MMCV_HOOK_NAMES) == len(set(MMCV_HOOK_NAMES)) == 37
-    assert sorted(HOOKS.module_dict) == sorted(MMCV_HOOK_NAMES)
-    assert len(HOOKS) == 37
+    # as in mmcv, importing the cnn package adds its RFSearchHook (other tests may have imported it)
+    registered = sorted(set(HOOKS.module_dict) - {'RFSearchHook'})
+    assert registered == sorted(MMCV_HOOK_NAMES)
+    assert len(HOOKS) == 37 + ('RFSearchHook' in HOOKS.module_dict)
     for cls in (WandbLoggerHook, MlflowLoggerHook, PaviLoggerHook, NeptuneLoggerHook, DvcliveLoggerHook,
                 SegmindLoggerHook, ClearMLLoggerHook):
         assert HOOKS.get(cls.__name__) is cls and issubclass(cls, LoggerHook)
