@@ -46,7 +46,7 @@ def cli_subprocess(*args: object, cwd: str = ROOT, timeout: float = 300,
 
 
 @contextlib.contextmanager
-def _fresh_loggers() -> Iterator[None]:
+def fresh_loggers() -> Iterator[None]:
     """Inside the block, get_logger's loggers start unconfigured, as in a new process: the run adds
     its own stream handler (on the redirected stderr) and its own log file. Afterwards the run's
     handlers are closed and the loggers configured before are restored as they were."""
@@ -79,7 +79,7 @@ def run_cli(*args: object, cwd: str = ROOT) -> subprocess.CompletedProcess:
     old_cwd = os.getcwd()
     try:
         os.chdir(cwd)
-        with _fresh_loggers(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with fresh_loggers(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 code = main(argv)
             except SystemExit as e:  # argparse's usage errors

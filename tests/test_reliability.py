@@ -14,10 +14,10 @@ from typing import Any, List
 
 import pytest
 import torch
+from run_helpers import ROOT, fresh_loggers
 
 from legacy_runner.cli import main
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SMALL = {
     'v1': "data = dict(samples_per_gpu=64, train=dict(num_samples=256), val=dict(num_samples=64),\n"
           "            test=dict(num_samples=64))\n"
@@ -56,10 +56,11 @@ def run(capsys: Any, monkeypatch: Any, *args: Any) -> subprocess.CompletedProces
     monkeypatch.chdir(ROOT)
     capsys.readouterr()
     _fresh_log_streams()
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as e:  # argparse's usage errors: one line and exit 2, as in a real process
-        code = e.code if isinstance(e.code, int) else 1
+    with fresh_loggers():  # loggers set up by earlier tests would log into their streams
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as e:  # argparse's usage errors: one line and exit 2, as in a real process
+            code = e.code if isinstance(e.code, int) else 1
     out, err = capsys.readouterr()
     return subprocess.CompletedProcess(args, code, out, err)
 
