@@ -192,6 +192,28 @@ def _scatter_payload(obj: Any, target_gpus: Devices) -> Tuple:
     return tuple(out) if isinstance(out, list) else (out, )
 
 
+def scatter_nested(inputs: Any, devices: Devices, tensor_fn: Callable[[Any], Any],
+                   payload_fn: Callable[[Any], Any]) -> Any:
+    """One copy of ``inputs`` per device: tensors through ``tensor_fn``, DataContainer payloads
+    through ``payload_fn`` (``cpu_only`` ones as they are), tuples/lists/dicts zipped per device,
+    anything else replicated. Shared by ``mmcv.parallel.scatter`` and ``mmcv.device``'s."""
+
+    def scatter_map(obj: Any) -> Any:
+        if isinstance(obj, torch.Tensor):
+            return tensor_fn(obj)
+        if isinstance(obj, DataContainer):
+            return obj.data if obj.cpu_only else payload_fn(obj.data)
+        if isinstance(obj, tuple) and len(obj) > 0:
+            return list(zip(*map(scatter_map, obj)))
+        if isinstance(obj, list) and len(obj) > 0:
+            return [list(x) for x in zip(*map(scatter_map, obj))]
+        if isinstance(obj, dict) and len(obj) > 0:
+            return [type(obj)(x) for x in zip(*map(scatter_map, obj.items()))]
+        return [obj for _ in devices]
+
+    return scatter_map(inputs)
+
+
 def scatter(inputs: Any, target_gpus: Devices, dim: int = 0) -> List[Any]:
     """Split ``inputs`` into one copy per target device (``[-1]`` = CPU, no split).
 
@@ -199,34 +221,28 @@ def scatter(inputs: Any, target_gpus: Devices, dim: int = 0) -> List[Any]:
     already one entry per device); other objects are replicated.
     """
 
-    def scatter_map(obj: Any) -> Any:
-        if isinstance(obj, torch.Tensor):
-            if target_gpus != [-1]:
-                return _TorchScatter.apply(target_gpus, None, dim, obj)
-            return _scatter_payload(obj, target_gpus)
-        if isinstance(obj, DataContainer):
-            return obj.data if obj.cpu_only else _scatter_payload(obj.data, target_gpus)
-        if isinstance(obj, tuple) and len(obj) > 0:
-            return list(zip(*map(scatter_map, obj)))
-        if isinstance(obj, list) and len(obj) > 0:
-            return [list(x) for x in zip(*map(scatter_map, obj))]
-        if isinstance(obj, dict) and len(obj) > 0:
-            return [type(obj)(x) for x in zip(*map(scatter_map, obj.items()))]
-        return [obj for _ in target_gpus]
+    def tensor_fn(obj: torch.Tensor) -> Any:
+        if target_gpus != [-1]:
+            return _TorchScatter.apply(target_gpus, None, dim, obj)
+        return _scatter_payload(obj, target_gpus)
 
-    return scatter_map(inputs)
+    return scatter_nested(inputs, target_gpus, tensor_fn, lambda data: _scatter_payload(data, target_gpus))
 
 
-def scatter_kwargs(inputs: Any, kwargs: Any, target_gpus: Devices,
-                   dim: int = 0) -> Tuple[Tuple, Tuple]:
-    """Scatter positional and keyword inputs; pad the shorter list so they pair up per device."""
-    inputs = scatter(inputs, target_gpus, dim) if inputs else []
-    kwargs = scatter(kwargs, target_gpus, dim) if kwargs else []
+def pair_scattered(inputs: List[Any], kwargs: List[Any]) -> Tuple[Tuple, Tuple]:
+    """Pad the shorter of the scattered positional/keyword lists so they pair up per device."""
     if len(inputs) < len(kwargs):
         inputs.extend([() for _ in range(len(kwargs) - len(inputs))])
     elif len(kwargs) < len(inputs):
         kwargs.extend([{} for _ in range(len(inputs) - len(kwargs))])
     return tuple(inputs), tuple(kwargs)
+
+
+def scatter_kwargs(inputs: Any, kwargs: Any, target_gpus: Devices,
+                   dim: int = 0) -> Tuple[Tuple, Tuple]:
+    """Scatter positional and keyword inputs; pad the shorter list so they pair up per device."""
+    return pair_scattered(scatter(inputs, target_gpus, dim) if inputs else [],
+                          scatter(kwargs, target_gpus, dim) if kwargs else [])
 
 
 # ----------------------------------------------------------------------------- wrappers
