@@ -1,6 +1,6 @@
 """Sigmoid / softmax focal losses (mmcv.ops.focal_loss) in PyTorch; autograd reproduces the
 kernels' gradients. ``mean`` divides the summed loss by the number of samples (rows), as mmcv."""
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 import torch
 import torch.nn as nn
@@ -70,8 +70,10 @@ def softmax_focal_loss(input: Tensor, target: Union[torch.LongTensor, Tensor], g
     return _reduce(loss, reduction, input.size(0))
 
 
-class SigmoidFocalLoss(nn.Module):
-    """Module form of :func:`sigmoid_focal_loss` (``weight`` is a buffer)."""
+class _FocalLoss(nn.Module):
+    """The module form shared by both focal losses (``weight`` is a buffer)."""
+
+    loss_fn: Callable[..., Tensor]
 
     def __init__(self, gamma: float, alpha: float, weight: Optional[Tensor] = None,
                  reduction: str = 'mean') -> None:
@@ -82,36 +84,23 @@ class SigmoidFocalLoss(nn.Module):
         self.reduction = reduction
 
     def forward(self, input: Tensor, target: Union[torch.LongTensor, Tensor]) -> Tensor:
-        return sigmoid_focal_loss(input, target, self.gamma, self.alpha, self.weight, self.reduction)
+        return type(self).loss_fn(input, target, self.gamma, self.alpha, self.weight, self.reduction)
 
-    def __repr__(self) -> str:
-        s = self.__class__.__name__
-        s += f'(gamma={self.gamma}, '
-        s += f'alpha={self.alpha}, '
-        s += f'reduction={self.reduction})'
-        return s
+    def __repr__(self) -> str:  # mmcv's text: no weight in it
+        name = self.__class__.__name__
+        return f'{name}(gamma={self.gamma}, alpha={self.alpha}, reduction={self.reduction})'
 
 
-class SoftmaxFocalLoss(nn.Module):
-    """Module form of :func:`softmax_focal_loss` (``weight`` is a buffer)."""
+class SigmoidFocalLoss(_FocalLoss):
+    """Module form of :func:`sigmoid_focal_loss`."""
 
-    def __init__(self, gamma: float, alpha: float, weight: Optional[Tensor] = None,
-                 reduction: str = 'mean') -> None:
-        super().__init__()
-        self.gamma = gamma
-        self.alpha = alpha
-        self.register_buffer('weight', weight)
-        self.reduction = reduction
+    loss_fn = staticmethod(sigmoid_focal_loss)
 
-    def forward(self, input: Tensor, target: Union[torch.LongTensor, Tensor]) -> Tensor:
-        return softmax_focal_loss(input, target, self.gamma, self.alpha, self.weight, self.reduction)
 
-    def __repr__(self) -> str:
-        s = self.__class__.__name__
-        s += f'(gamma={self.gamma}, '
-        s += f'alpha={self.alpha}, '
-        s += f'reduction={self.reduction})'
-        return s
+class SoftmaxFocalLoss(_FocalLoss):
+    """Module form of :func:`softmax_focal_loss`."""
+
+    loss_fn = staticmethod(softmax_focal_loss)
 
 
 __all__ = ['SigmoidFocalLoss', 'SoftmaxFocalLoss', 'sigmoid_focal_loss', 'softmax_focal_loss']
