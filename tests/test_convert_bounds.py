@@ -135,3 +135,30 @@ def test_verify_uses_the_same_measurement():
     v = verify(r.ctx, r.v2)
     e = next(e for e in r.entries if e.key == 'lr_config.min_lr')
     assert v.lr.max_rel == e.bound and not v.ok
+
+
+@pytest.mark.parametrize('lr_config', [
+    dict(policy='poly', min_lr=0, by_epoch=False, warmup='constant', warmup_iters=50),
+    dict(policy='poly', power=0.9, min_lr=0, by_epoch=False, warmup='linear', warmup_iters=30),
+    dict(policy='poly', power=2.0, min_lr=0, by_epoch=False),
+    dict(policy='poly', power=0.9, min_lr=1e-4, by_epoch=False, warmup='constant', warmup_iters=50),
+], ids=['constant_warmup', 'linear_warmup_p09', 'p2', 'floor'])
+def test_poly_one_iteration_shorter_in_v2_equals_traces(lr_config):
+    # mmengine's PolyLR reaches its floor one iteration before mmcv's poly: with a zero floor the
+    # comparison stops early and evaluates the last iteration (the largest difference there, 100%)
+    opt = dict(type='SGD', lr=0.5, momentum=0.9, paramwise_cfg=dict(custom_keys={'b.': dict(lr_mult=0.5)}))
+    cfg = dict(model=dict(type='T'), data=dict(train=dict(type='T')), optimizer=opt,
+               runner=dict(type='EpochBasedRunner', max_epochs=30), lr_config=lr_config)
+    r = convert_dict(cfg, Options())  # without --epoch-length: PolyLR by epoch, converted to iterations
+    for length in (1, 7, 40):
+        a, b = _traced(r, length)
+        ctx, v2 = r.ctx, r.v2
+        d = group_diff(ctx.cfg.get('lr_config'), None, ctx.runner.v1_runner(), length, ctx.group_lrs(),
+                       ctx.group_momenta(), ctx.optimizer_type, v2.get('param_scheduler'), v2['train_cfg'],
+                       v2_momenta(ctx, v2))
+        for g in range(2):
+            ref = max(abs(x['lr'][g] - y['lr'][g]) / abs(x['lr'][g]) for x, y in zip(a, b))
+            assert abs(d.rel['lr'][g] - ref) <= 1e-9 * ref + 1e-12, (g, length, ref, d.rel)
+        if lr_config['min_lr'] == 0 and length == 40:
+            assert d.tail_from is not None and d.evaluated < d.iterations // 2
+            assert d.rel['lr'] == [1.0, 1.0] and d.where['lr'] == [d.iterations - 1] * 2

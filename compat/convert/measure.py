@@ -126,37 +126,65 @@ def _floors(policy: Any, spec: Any, v1_bases: Sequence[float], v2_bases: Sequenc
 
 
 def _steady_tail(it: int, scheds: list, w_iters: list, v1_bases: list, v1: dict, tracks: list,
-                 params: Sequence[str], max_iters: int) -> bool:
-    """True when no later iteration can show a larger relative difference than iteration ``it``.
+                 params: Sequence[str], max_iters: int) -> Optional[str]:
+    """Whether iterations after ``it`` need no evaluation: None (they do), ``'shrinks'`` (no later
+    iteration shows a larger relative difference than ``it``) or ``'last'`` (none shows a larger one
+    than ``it`` or the last iteration, which the caller evaluates).
 
     From ``it`` on, each changing parameter is driven on both sides by the same per-iteration
     annealing (poly or cosine to a floor m >= 0, v1 past its warmup, one v2 scheduler left, started
-    at 0 and spanning the run). Both then follow x_t = (x_{t-1} - m) * r_t + m with the same r_t,
-    so the difference e_t = e_it * (a_t - m) / (a_it - m); the relative difference
+    at 0). Both follow x_t = (x_{t-1} - m) * r_t + m. With the same r_t (the v2 horizon is the run's
+    length N), the difference e_t = e_it * (a_t - m) / (a_it - m); the relative difference
     e_t / a_t = (e_it / (a_it - m)) * (1 - m / a_t) cannot grow while a_t decreases towards m.
+    With mmengine's PolyLR horizon N - 1 against mmcv's poly over N and m = 0, the ratio
+    u_t = x_t / a_t = u_it * ((N-1-t) (N-it) / ((N-1-it) (N-t)))^p decreases strictly to 0 at the
+    last iteration, so |1 - u_t| is largest at ``it`` or at the last iteration.
     """
     for k, s in enumerate(scheds):
         if s.warmup is not None and (w_iters[k] is None or it < w_iters[k]):
-            return False
+            return None
+    verdict = 'shrinks'
     for p in params:
         mine = [k for k, s in enumerate(scheds) if s.param == p]
         live = [t for t in tracks if t.param == p and t.end > t.g + 1]
         if len(mine) != 1 or len(live) != 1:
-            return False
+            return None
         k, t = mine[0], live[0]
         s, spec = scheds[k], t.spec
         if s.by_epoch or t.by_epoch or t.begin != 0 or t.last != t.g or t.g != it:
-            return False
+            return None
         horizon = spec.T_max if type(spec) is CosineAnnealingSchedule else spec.total_iters
-        if horizon != max_iters:
-            return False
         floors = _floors(s.policy, spec, v1_bases[k], t.bases)
         if floors is None:
-            return False
+            return None
+        if horizon != max_iters:
+            if not (type(spec) is PolySchedule and horizon == max_iters - 1 and all(m == 0 for m in floors)
+                    and t.end > max_iters - 1 and it < max_iters - 1):
+                return None
+            verdict = 'last'
         for b, m, a in zip(v1_bases[k], floors, v1[p]):
             if m < 0 or b < m or not a > m:
-                return False
-    return True
+                return None
+    return verdict
+
+
+def _compare_last(max_iters: int, v1_iter: list, v2: dict, tracks: list, params: Sequence[str],
+                  out: GroupDiff) -> None:
+    """Compare the last iteration, where the v2 poly has reached its floor: the v2 value there does
+    not depend on the value before it (factor 0), the v1 value is the policy's at N - 1."""
+    last = max_iters - 1
+    for p in params:
+        t = next(t for t in tracks if t.param == p and t.end > t.g + 1)
+        _, _, value, bases = next(entry for entry in v1_iter if entry[1].param == p)
+        a_vals = [value(b, last, max_iters) for b in bases]
+        b_vals = [t.spec.value(last, v, b, i) for i, (v, b) in enumerate(zip(v2[p], t.bases))]
+        r_p, w_p = out.rel[p], out.where[p]
+        for g, (a, b) in enumerate(zip(a_vals, b_vals)):
+            if a != b:
+                d = abs(a - b) / abs(a) if a != 0 else math.inf
+                if d > r_p[g]:
+                    r_p[g], w_p[g] = d, last
+    out.evaluated += 1
 
 
 def group_diff(lr_cfg: Any, mom_cfg: Any, runner: Dict[str, Any], epoch_length: int,
@@ -220,8 +248,11 @@ def group_diff(lr_cfg: Any, mom_cfg: Any, runner: Dict[str, Any], epoch_length: 
                         r_p[g], w_p[g] = d, it
         out.evaluated += 1
         if tail_ok and it >= next_check and v1_iter:
-            if _steady_tail(it, scheds, w_iters, v1_bases, v1, tracks, moving_params, max_iters):
+            verdict = _steady_tail(it, scheds, w_iters, v1_bases, v1, tracks, moving_params, max_iters)
+            if verdict is not None:
                 out.tail_from = it
+                if verdict == 'last':
+                    _compare_last(max_iters, v1_iter, v2, tracks, moving_params, out)
                 break
             next_check = it + 1 + it // 16  # checked ever more rarely: a few % of the loop at most
         # ---- v2: ParamSchedulerHook after_train_iter / after_train_epoch
