@@ -300,6 +300,33 @@ def rank_view(record: Dict[str, Any], rank: int) -> Dict[str, Any]:
     return dict(record, **record['ranks'][rank]) if 'ranks' in record else record
 
 
+def loader_shape(loader: Any) -> Dict[str, Any]:
+    """What a pass position depends on besides the RNGs: the batch size and the dataset length
+    (None where the loader does not say). Stored in a record as ``data``."""
+    dataset = getattr(loader, 'dataset', None)
+    try:
+        length: Optional[int] = len(dataset)  # type: ignore[arg-type]
+    except TypeError:
+        length = None
+    batch_size = getattr(loader, 'batch_size', None)
+    if batch_size is None:  # a batch_sampler of its own
+        batch_size = getattr(getattr(loader, 'batch_sampler', None), 'batch_size', None)
+    return dict(batch_size=batch_size if isinstance(batch_size, int) else None, dataset_length=length)
+
+
+def shape_changes(saved: Any, now: Dict[str, Any]) -> List[str]:
+    """How the train loader differs from the one a record was written with ('batch size 64 -> 32'),
+    empty for a record without ``data`` (older files) or where either side is unknown."""
+    if not isinstance(saved, dict):
+        return []
+    changes = []
+    for key, what in (('batch_size', 'batch size'), ('dataset_length', 'dataset length')):
+        old, new = saved.get(key), now.get(key)
+        if old is not None and new is not None and old != new:
+            changes.append(f'{what} {old} -> {new}')
+    return changes
+
+
 def check_world_size(record: Dict[str, Any], world_size: int, filename: str = 'checkpoint') -> None:
     saved = int(record.get('world_size', 1))
     if saved != world_size:

@@ -8,6 +8,7 @@ the point (signals, a second concurrent run).
 """
 import os
 import os.path as osp
+import re
 import signal
 import subprocess
 from typing import Any, List
@@ -497,3 +498,86 @@ def test_v2_runner_api_keeps_the_builders_exceptions(tmp_path: Any) -> None:
     runner = build_runner(cfg)
     with pytest.raises(TypeError, match='scheduler should be a _ParamScheduler object or dict'):
         runner.train()
+
+
+# ----------------------------------------------------------------- resume after the run changed
+
+_MID_EPOCH_SAVE = {'v1': 'checkpoint_config = dict(interval=3, by_epoch=False)\n',
+                   'v2': 'default_hooks = dict(logger=dict(interval=2), '
+                         'checkpoint=dict(interval=3, by_epoch=False, save_last=False))\n'}
+_CHANGED_DATA = {
+    ('v1', 'batch'): 'data = dict(samples_per_gpu=32, train=dict(num_samples=256))\n',
+    ('v1', 'length'): 'data = dict(samples_per_gpu=64, train=dict(num_samples=100))\n',
+    ('v2', 'batch'): 'train_dataloader = dict(batch_size=32, dataset=dict(num_samples=256))\n',
+    ('v2', 'length'): 'train_dataloader = dict(batch_size=64, dataset=dict(num_samples=100))\n',
+}
+_CHANGE_TEXT = {'batch': 'batch size 64 -> 32', 'length': 'dataset length 256 -> 100'}
+
+
+def _epochs(runtime: str, n: int) -> str:
+    return f"{'runner' if runtime == 'v1' else 'train_cfg'} = dict(max_epochs={n})\n"
+
+
+def _saved_after_iteration_3(work_dir: str, runtime: str) -> str:
+    # v1's epoch runner names an iteration save after the epoch it is in
+    return osp.join(work_dir, 'epoch_1.pth' if runtime == 'v1' else 'iter_3.pth')
+
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+@pytest.mark.parametrize('change', ['batch', 'length'])
+@pytest.mark.parametrize('where', ['mid-epoch', 'epoch boundary'])
+def test_resume_after_the_train_data_changed_warns(cli: Any, tmp_path: Any, runtime: str, change: str,
+                                                    where: str) -> None:
+    # the saved position inside a pass over 256 samples in batches of 64 means nothing for another
+    # batch size or dataset length (it ended in StopIteration): the run goes on with a warning
+    work_dir = str(tmp_path / 'w')
+    first = _epochs(runtime, 1) + (_MID_EPOCH_SAVE[runtime] if where == 'mid-epoch' else '')
+    proc = cli('train', config(tmp_path, runtime, first, name='first.py'), '--work-dir', work_dir,
+               '--seed', '0')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    saved = _saved_after_iteration_3(work_dir, runtime) if where == 'mid-epoch' else osp.join(
+        work_dir, 'epoch_1.pth')
+    changed = config(tmp_path, runtime, _epochs(runtime, 2) + _CHANGED_DATA[runtime, change],
+                     name='changed.py')
+    expected = 'cannot be kept' if where == 'mid-epoch' else 'continuing at the epoch boundary'
+    with pytest.warns(UserWarning, match=rf'{re.escape(_CHANGE_TEXT[change])}.*{expected}'):
+        proc = cli('train', changed, '--work-dir', work_dir, '--seed', '0', '--resume-from', saved)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'Traceback' not in proc.stderr
+    assert 'epoch_2.pth' in checkpoints(work_dir) or runtime == 'v2' and where == 'mid-epoch'
+
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+def test_resume_iteration_run_after_the_batch_size_changed_starts_a_fresh_pass(
+        cli: Any, tmp_path: Any, runtime: str) -> None:
+    loop = {'v1': "runner = dict(_delete_=True, type='IterBasedRunner', max_iters={})\n"
+                  "workflow = [('train', 1)]\n" + _MID_EPOCH_SAVE['v1']
+                  + 'evaluation = dict(by_epoch=False)\n',
+            'v2': "train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters={}, val_interval=3)\n"
+                  + _MID_EPOCH_SAVE['v2']}[runtime]
+    work_dir = str(tmp_path / 'w')
+    proc = cli('train', config(tmp_path, runtime, loop.format(3), name='first.py'), '--work-dir', work_dir,
+               '--seed', '0')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    changed = config(tmp_path, runtime, loop.format(6) + _CHANGED_DATA[runtime, 'batch'], name='changed.py')
+    with pytest.warns(UserWarning, match=r'batch size 64 -> 32.*continuing at iteration 3 with a fresh pass'):
+        proc = cli('train', changed, '--work-dir', work_dir, '--seed', '0', '--resume-from',
+                   osp.join(work_dir, 'iter_3.pth'))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'iter_6.pth' in checkpoints(work_dir)
+
+
+def test_resume_into_another_runner_kind_warns_on_v1(cli: Any, tmp_path: Any) -> None:
+    # an epoch-based record has no data-loader states for an IterBasedRunner (it was KeyError 'loaders')
+    work_dir = str(tmp_path / 'w')
+    proc = cli('train', config(tmp_path, 'v1', _epochs('v1', 1) + _MID_EPOCH_SAVE['v1'], name='first.py'),
+               '--work-dir', work_dir, '--seed', '0')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    iters = ("runner = dict(_delete_=True, type='IterBasedRunner', max_iters=8)\nworkflow = [('train', 4)]\n"
+             'checkpoint_config = dict(interval=4, by_epoch=False)\n')
+    with pytest.warns(UserWarning, match='saved by an epoch-based runner, this run is iter-based: resuming '
+                                         r'with mmcv semantics instead \(epoch 1, iteration 3'):
+        proc = cli('train', config(tmp_path, 'v1', iters, name='iters.py'), '--work-dir', work_dir,
+                   '--resume-from', osp.join(work_dir, 'epoch_1.pth'))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'iter_8.pth' in checkpoints(work_dir)

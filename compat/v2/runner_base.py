@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import os.path as osp
+import warnings
 from contextvars import ContextVar
 from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional, Union
 
@@ -16,9 +17,11 @@ from legacy_runner.continuation import (
     KEY,
     accept_record,
     gather_rank_parts,
+    loader_shape,
     new_record,
     pending_grads,
     rank_part,
+    shape_changes,
 )
 from legacy_runner.errors import config_section, torn_checkpoint, unprintable_config
 from legacy_runner.utils.priority import hook_table, insert_hook
@@ -373,7 +376,8 @@ class RunnerCore:
         grads = pending_grads(list(model.parameters())) if isinstance(model, nn.Module) else []
         if any(g is not None for g in grads):  # an open accumulation window
             local['grads'] = [None if g is None else g.cpu() for g in grads]
-        return new_record('v2', self._world_size, local, gather_rank_parts(local), loop=shared)
+        return new_record('v2', self._world_size, local, gather_rank_parts(local), loop=shared,
+                          data=loader_shape(loop.dataloader))
 
     def _apply_continuation(self, meta: Any, filename: str) -> bool:
         """Hand a checkpoint's continuation record to the train loop (True), or keep mmengine's
@@ -393,6 +397,25 @@ class RunnerCore:
             self.logger.warning(f'{filename} was saved by a {record["loop"].get("kind")}-based train loop, '
                                 f'this run has {type(loop).__name__}; resuming with mmengine semantics')
             return False
+        changes = shape_changes(record.get('data'), loader_shape(loop.dataloader))
+        if changes:
+            changed = f'{filename}: the train data changed since it was saved ({", ".join(changes)})'
+            if kind == 'iter':  # a position inside a pass over the old data means nothing now
+                record = dict(record, **{'pass': None})
+                msg = (f'{changed}: continuing at iteration {record["loop"]["iter"]} with a fresh pass over '
+                       'the data; not an exact continuation')
+            elif record['loop'].get('phase') == 'iter':
+                msg = (f'{changed}, the position inside epoch {record["loop"]["epoch"] + 1} cannot be kept: '
+                       'resuming with mmengine semantics instead (that epoch restarts from its first batch; '
+                       'not an exact continuation)')
+                self.logger.warning(msg)
+                warnings.warn(msg)
+                return False
+            else:
+                msg = (f'{changed}: continuing at the epoch boundary (epoch {record["loop"]["epoch"] + 1}); '
+                       'from there on the run differs from an uninterrupted one')
+            self.logger.warning(msg)
+            warnings.warn(msg)
         loop.continue_from(record['loop'], record)
         return True
 

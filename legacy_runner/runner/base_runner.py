@@ -132,6 +132,7 @@ class BaseRunner(metaclass=ABCMeta):
         self._continuation: Optional[Dict] = None  # a loaded record, consumed by run()
         self._rank_parts: Optional[List[Any]] = None  # every rank's part, for the next save
         self._grads_restored = False  # an open accumulation window came back with a resume
+        self._train_data: Any = None  # the train phase's data loader, described in each record
 
     # ------------------------------------------------------------------------------ properties
     @property
@@ -451,7 +452,10 @@ class BaseRunner(metaclass=ABCMeta):
 
     def _continuation_record(self) -> Dict[str, Any]:
         parts, self._rank_parts = self._rank_parts, None
-        record = continuation.new_record('v1', self.world_size, self._rank_part(), parts)
+        record = continuation.new_record('v1', self.world_size, self._rank_part(), parts,
+                                         loop_kind=self.loop_kind)
+        if self._train_data is not None:  # what the pass position means (checked on resume)
+            record['data'] = continuation.loader_shape(self._train_data)
         record['log_buffer'] = dict(val={k: list(v) for k, v in self.log_buffer.val_history.items()},
                                     n={k: list(v) for k, v in self.log_buffer.n_history.items()})
         if self._accumulating():
@@ -470,6 +474,9 @@ class BaseRunner(metaclass=ABCMeta):
                                             self.rank, filename, refuse)
         if record is None:
             return
+        # mmcv's counters (from meta), for a fallback when the run turns out to differ (run())
+        record['mmcv_counters'] = (self._epoch, self._iter)
+        record['filename'] = filename
         self._epoch, self._iter = record['epoch'], record['iter']
         self._inner_iter = record['inner_iter']
         self._continuation = record
@@ -485,6 +492,56 @@ class BaseRunner(metaclass=ABCMeta):
             continuation.restore_grads(self._params(), record['grads'])
             self._grads_restored = any(g is not None for g in record['grads'])
         continuation.set_rng_state(record['rng'])
+
+    loop_kind: Optional[str] = None  # 'epoch' | 'iter': how the subclass records a position
+
+    def _check_continuation(self, data_loaders: List[Any], workflow: List[Tuple[str, int]]) -> None:
+        """At the start of run(), before a loaded record is used: the train loader (batch size,
+        dataset length) and the runner kind it was written with still hold. Where they do not, the
+        run goes on the closest sensible way, with a warning that says what is no longer exact."""
+        self._train_data = next((loader for loader, (mode, _) in zip(data_loaders, workflow)
+                                 if mode == 'train'), None)
+        record = self._continuation
+        if record is None:
+            return
+        name = record.get('filename', 'the checkpoint')
+        saved_kind = record.get('loop_kind') or ('iter' if 'loaders' in record else 'epoch')
+        if saved_kind != self.loop_kind:
+            self._continuation_fallback(
+                record, f'{name} was saved by an {saved_kind}-based runner, this run is '
+                        f'{self.loop_kind}-based')
+            return
+        now = continuation.loader_shape(self._train_data)
+        changes = continuation.shape_changes(record.get('data'), now)
+        if not changes:
+            return
+        changed = ', '.join(changes)
+        if self.loop_kind == 'iter':
+            # the position inside a pass over the old data means nothing in the new one
+            record['loaders'] = [None] * len(record.get('loaders') or data_loaders)
+            msg = (f'{name}: the train data changed since it was saved ({changed}): continuing at '
+                   f'iteration {self.iter} with a fresh pass over the data; not an exact continuation')
+        elif record.get('in_epoch'):
+            self._continuation_fallback(record, f'{name}: the train data changed since it was saved '
+                                                f'({changed}), the position inside epoch '
+                                                f'{record["epoch"] + 1} cannot be kept')
+            return
+        else:
+            msg = (f'{name}: the train data changed since it was saved ({changed}): continuing at '
+                   f'the epoch boundary (epoch {self.epoch + 1}); from there on the run differs from '
+                   'an uninterrupted one')
+        self.logger.warning(msg)
+        warnings.warn(msg)
+
+    def _continuation_fallback(self, record: Dict[str, Any], why: str) -> None:
+        """Drop ``record`` and resume as mmcv does from the checkpoint's meta counters."""
+        self._continuation = None
+        self._epoch, self._iter = record.get('mmcv_counters', (self._epoch, self._iter))
+        self._inner_iter = 0
+        msg = (f'{why}: resuming with mmcv semantics instead (epoch {self._epoch}, iteration '
+               f'{self._iter}; not an exact continuation)')
+        self.logger.warning(msg)
+        warnings.warn(msg)
 
     def _take_continuation(self) -> Optional[Dict[str, Any]]:
         record, self._continuation = self._continuation, None

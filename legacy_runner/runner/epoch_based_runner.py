@@ -17,6 +17,8 @@ class EpochBasedRunner(BaseRunner):
     epoch, exactly as in mmcv.
     """
 
+    loop_kind = 'epoch'
+
     def run_iter(self, data_batch: Any, train_mode: bool, **kwargs: Any) -> None:
         if self.batch_processor is not None:
             outputs = self.batch_processor(self.model, data_batch, train_mode=train_mode, **kwargs)
@@ -99,6 +101,7 @@ class EpochBasedRunner(BaseRunner):
                 break
 
         self._start_run(workflow, 'workflow: %s, max: %d epochs', self._max_epochs)
+        self._check_continuation(data_loaders, workflow)
         self.call_hook('before_run')
         start = self._continuation['workflow'] if self._continuation else None
         if self._continuation and not self._continuation['in_epoch']:

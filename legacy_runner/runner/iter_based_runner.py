@@ -24,6 +24,8 @@ from .iter_loader import IterLoader
 class IterBasedRunner(BaseRunner):
     """Runs ``iters`` iterations per workflow entry until ``max_iters`` train iterations."""
 
+    loop_kind = 'iter'
+
     _iter_loaders: List[IterLoader] = []  # those of the running workflow (replaced, never mutated)
 
     def train(self, data_loader: IterLoader, **kwargs: Any) -> None:
@@ -68,6 +70,7 @@ class IterBasedRunner(BaseRunner):
         assert self._max_iters is not None, 'max_iters must be specified during instantiation'
 
         self._start_run(workflow, 'workflow: %s, max: %d iters', self._max_iters)
+        self._check_continuation(data_loaders, workflow)
         self.call_hook('before_run')
         record = self._take_continuation()
         loader_states = record['loaders'] if record else [None] * len(data_loaders)
