@@ -83,6 +83,43 @@ def bench_fromfile(runs: int) -> List[List[str]]:
     return rows
 
 
+# print-config in-process, then the child's own peak memory (MB) on stderr
+_CHILD = ("import resource, sys; from legacy_runner.cli import main; "
+          "rc = main(['print-config', sys.argv[1]]); sys.stdout.flush(); "
+          "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; "
+          "print(f'{peak:.0f}', file=sys.stderr); sys.exit(rc)")
+
+
+def bench_large_literals() -> List[List[str]]:
+    """``print-config`` in a fresh process on configs holding one huge literal (a statement beyond
+    the yapf limit goes through our printer): wall time and peak memory of the child."""
+    import random
+
+    rng = random.Random(0)
+    cases = {
+        'list of 260,000 floats (5.3 MB)':
+            f'model = dict(type=1)\nbig = {[rng.random() for _ in range(260_000)]!r}\n',
+        'dict of 100,000 entries': "table = {f'k{i}': [i, i / 7] for i in range(100_000)}\n",
+    }
+    rows = []
+    folder = tempfile.mkdtemp(prefix='bench_pretty_')
+    try:
+        for label, text in cases.items():
+            path = os.path.join(folder, 'big.py')
+            with open(path, 'w', encoding='utf-8') as f:
+                f.write(text)
+            start = time.perf_counter()
+            proc = subprocess.run([sys.executable, '-c', _CHILD, path], capture_output=True, text=True,
+                                  env=_env(None), cwd=str(REPO))
+            wall = time.perf_counter() - start
+            peak = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else '?'
+            status = 'ok' if proc.returncode == 0 else f'exit {proc.returncode}'
+            rows.append([label, f'{wall:.2f}', peak, f'{len(proc.stdout) / 1e6:.1f} MB', status])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
 def print_table(headers: List[str], rows: List[List[str]]) -> None:
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
     fmt = ' | '.join('{:<%d}' % w for w in widths)
@@ -119,6 +156,9 @@ def main() -> None:
     print()
     print(f'Config.fromfile / pretty_text on the golden trees, median of {args.runs} runs (ms)')
     print_table(['case', 'fromfile', 'pretty_text'], bench_fromfile(args.runs))
+    print()
+    print('print-config on a huge literal, fresh process (launch and loading included)')
+    print_table(['config', 'wall s', 'peak RSS MB', 'output', 'status'], bench_large_literals())
 
 
 if __name__ == '__main__':
