@@ -8,8 +8,9 @@ inherits four bases and overrides a few keys (so most v2 files are ``_base_`` + 
 cycle through step/cosine/poly/cyclic/OneCycle/flat-cosine/restart policies with warmups, on epoch
 and iteration runners, so the numeric measurement runs too. Prints configs per second for tree mode
 (in process) and for single-file conversions; then, for the OpenMMLab configs installed in
-site-packages (``<pkg>/.mim/configs``), the wall and CPU time of converting the biggest single
-config in a fresh process (launch included) and of converting each whole tree in one process.
+site-packages (``<pkg>/.mim/configs``): every config converted one by one in one process (the slowest
+listed), the wall and CPU time of converting the slowest few and the biggest single config in a fresh
+process (launch included), and of converting each whole tree in one process.
 """
 import argparse
 import os
@@ -117,6 +118,44 @@ def _mim_roots() -> list:
     return roots
 
 
+def slowest_configs(roots: list, keep: int) -> list:
+    """Convert every non-_base_ config of the trees one by one in this process (load, convert,
+    measure, write, load-back check, as the command does; measurements not memoised across files)
+    and print the slowest; returns ``[(seconds, path)]`` of the ``keep`` slowest."""
+    import contextlib
+    import glob
+    import io
+
+    from compat.convert import verify
+    from compat.convert.cli import main as cli_main
+
+    times = []
+    out = tempfile.mkdtemp(prefix='bench_convert_scan_')
+    t0 = time.perf_counter()
+    try:
+        for pkg, root in roots:
+            for path in sorted(glob.glob(os.path.join(root, '**', '*.py'), recursive=True)):
+                if '_base_' in path:
+                    continue
+                verify._MEASURED.clear()
+                t = time.perf_counter()
+                try:
+                    with contextlib.redirect_stderr(io.StringIO()):  # unloadable configs say why
+                        rc = cli_main([path, os.path.join(out, 'one.py'), '-q'])
+                except SystemExit as e:  # usage errors exit; a refused config is not a timing
+                    rc = e.code
+                if rc == 0:
+                    times.append((time.perf_counter() - t, path, f'{pkg}: {os.path.relpath(path, root)}'))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    times.sort(reverse=True)
+    print(f'scan: {len(times)} real configs converted one by one in one process in '
+          f'{time.perf_counter() - t0:.0f} s; slowest:')
+    for dt, _, name in times[:keep]:
+        print(f'  {dt:.3f} s  {name}')
+    return [(dt, path) for dt, path, _ in times[:keep]]
+
+
 def real_configs() -> None:
     """The figures for real configs: the biggest single config as a fresh process (launch included),
     and tree mode over installed OpenMMLab config trees, in one process."""
@@ -128,12 +167,11 @@ def real_configs() -> None:
     if not roots:
         print('no OpenMMLab configs installed: skipping the real-config figures')
         return
-    singles = []
+    singles = [path for _, path in slowest_configs(roots, keep=3)]
     for pkg, path in roots:
         if pkg == 'mmpose':
             pattern = os.path.join(path, 'wholebody', '**', '*256x192.py')
             singles += sorted(glob.glob(pattern, recursive=True))[:1]
-    singles += [sorted(glob.glob(os.path.join(roots[0][1], 'resnet', '*.py')))[0]]
     out = tempfile.mkdtemp(prefix='bench_convert_real_')
     try:
         for path in singles:
