@@ -2,6 +2,7 @@
 loading that produces them. Light on purpose: no torch import (``print-config`` uses it)."""
 import os.path as osp
 import sys
+import warnings
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, Optional, Tuple
 
@@ -74,6 +75,7 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None) -> Any:
             raise ConfigError(f'{path}:{line}: cannot load config: {what}') from e
         raise ConfigError(f'{filename}:{line}: cannot load config: {what} (while loading {path})') from e
     if cfg_options:
+        new_keys = [key for key in cfg_options if not _has_key(cfg._cfg_dict, key)]
         try:
             cfg.merge_from_dict(cfg_options)
         except Exception as e:
@@ -83,7 +85,24 @@ def load_config(path: str, cfg_options: Optional[Dict[str, Any]] = None) -> Any:
                            ' '.join(f'{k}={v!r}' for k, v in cfg_options.items()))
             raise ConfigError(f'{path}: bad --cfg-options {culprit}: {type(e).__name__}: '
                               f'{describe(e)}') from e
+        if new_keys:  # added, as mmcv does, but a typo should not pass unnoticed
+            warnings.warn(f'{path}: --cfg-options added key(s) the config did not have: '
+                          f'{", ".join(new_keys)} (check the spelling if you meant to override an existing '
+                          'key)', stacklevel=2)
     return cfg
+
+
+def _has_key(cfg: Any, dotted: str) -> bool:
+    """Whether the dotted path ``dotted`` ('a.b', 'a.0.b' for list items) exists in ``cfg``."""
+    node = cfg
+    for part in dotted.split('.'):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return True
 
 
 def _exception_chain(exc: BaseException) -> Iterator[BaseException]:

@@ -175,6 +175,18 @@ def _runner_cfg(cfg: Config) -> Dict[str, Any]:
     return runner_cfg
 
 
+
+def _refuse_empty(dataset: Any, fname: Optional[str], key: str) -> None:
+    """An empty dataset as one line naming its own config key (its sampler or loader would fail
+    with a message about another section, or the loop would run no iteration)."""
+    try:
+        empty = len(dataset) == 0
+    except TypeError:  # an iterable dataset: no length to check
+        return
+    if empty:
+        raise ConfigError(f'{fname or "<config>"}: {key}: the dataset is empty (0 samples)')
+
+
 def train_model(model: torch.nn.Module, datasets: Sequence[Any], cfg: Config, distributed: bool = False,
                 validate: bool = False, timestamp: Optional[str] = None,
                 meta: Optional[Dict[str, Any]] = None) -> Any:
@@ -193,9 +205,11 @@ def train_model(model: torch.nn.Module, datasets: Sequence[Any], cfg: Config, di
     workflow = [tuple(flow) for flow in cfg.get('workflow', [('train', 1)])]
     train_args = loader_args(cfg, 'train')
     train_args.update(num_gpus=len(cfg.get('gpu_ids', [0])), dist=distributed, seed=cfg.get('seed'))
-    with config_section(fname, 'data.train_dataloader'):
-        loaders = {mode: build_dataloader(ds, **train_args)
-                   for mode, ds in zip(('train', 'val'), datasets)}
+    loaders = {}
+    for mode, ds in zip(('train', 'val'), datasets):  # 'val': the workflow's val phase, if any
+        _refuse_empty(ds, fname, f'data.{mode}')
+        with config_section(fname, f'data.{mode}_dataloader' if mode == 'train' else 'data.val'):
+            loaders[mode] = build_dataloader(ds, **train_args)
     try:
         data_loaders = [loaders[mode] for mode, _ in workflow]
     except KeyError as e:
@@ -227,6 +241,7 @@ def train_model(model: torch.nn.Module, datasets: Sequence[Any], cfg: Config, di
             val_dataset = build_dataset(_dataset_cfg(cfg.data.val), dict(test_mode=True))
         val_args = loader_args(cfg, 'val')
         val_args['dist'] = distributed
+        _refuse_empty(val_dataset, fname, 'data.val')
         with config_section(fname, 'data.val_dataloader'):
             val_loader = build_dataloader(val_dataset, **val_args)
         eval_cfg = copy.deepcopy(dict(cfg.get('evaluation') or {}))

@@ -8,12 +8,15 @@ stale by construction and simply taken over. ``work_dir_lock = False`` in the co
 ``train --no-work-dir-lock`` skips it (mmcv's behaviour). Only the command line enables locking
 (:func:`enabled`): runners built through the Python API never lock.
 """
+import contextlib
 import os
 import os.path as osp
+import re
 import socket
 import tempfile
 import time
-from typing import Dict, Optional
+import warnings
+from typing import Dict, List, Optional
 
 from .errors import ConfigError
 
@@ -87,6 +90,28 @@ def acquire(work_dir: str, rank: int = 0) -> None:
     os.ftruncate(fd, 0)
     os.pwrite(fd, info, 0)
     _held[key] = fd
+    remove_partial_saves(key)
+
+
+# the temporary name legacy_runner.checkpoint.atomic_write saves under before the rename
+_PARTIAL_SAVE = re.compile(r'^\..+\.[0-9a-f]{12}\.tmp$')
+
+
+def remove_partial_saves(work_dir: str) -> List[str]:
+    """Remove the temporary files of checkpoint saves that a killed run left in ``work_dir`` (never
+    picked up by a resume, but each as large as a checkpoint); returns their names. Called with the
+    work dir's lock held, so no live run of ours is writing them."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(work_dir):
+            if _PARTIAL_SAVE.match(entry.name) and not entry.is_dir(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.remove(entry.path)
+                    removed.append(entry.name)
+    if removed:
+        warnings.warn(f'work dir {work_dir}: removed {len(removed)} partial checkpoint file(s) left by an '
+                      f'interrupted save: {", ".join(sorted(removed))}')
+    return removed
 
 
 def release_all() -> None:

@@ -581,3 +581,77 @@ def test_resume_into_another_runner_kind_warns_on_v1(cli: Any, tmp_path: Any) ->
                    '--resume-from', osp.join(work_dir, 'epoch_1.pth'))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'iter_8.pth' in checkpoints(work_dir)
+
+
+# ----------------------------------------------------------------- leftovers and misleading messages
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+def test_partial_saves_of_a_killed_run_are_removed_at_the_next_start(cli: Any, tmp_path: Any,
+                                                                     runtime: str) -> None:
+    # atomic_write's temporary name; a killed save leaves it behind, as large as a checkpoint
+    work_dir = tmp_path / 'w'
+    work_dir.mkdir()
+    partial = work_dir / '.epoch_2.pth.0123456789ab.tmp'
+    partial.write_bytes(os.urandom(4096))
+    kept = [work_dir / 'notes.tmp', work_dir / '.epoch_2.pth.tmp']  # not names atomic_write uses
+    for path in kept:
+        path.write_text('mine')
+    with pytest.warns(UserWarning, match=r'removed 1 partial checkpoint file\(s\) left by an interrupted '
+                                         r'save: \.epoch_2\.pth\.0123456789ab\.tmp'):
+        proc = cli('train', config(tmp_path, runtime, _epochs(runtime, 1)), '--work-dir', work_dir)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not partial.exists()
+    assert all(path.read_text() == 'mine' for path in kept)
+
+
+def test_base_reference_without_a_base_is_one_line(cli: Any, tmp_path: Any) -> None:
+    # mmcv left the placeholder string ('_lr_<6 hex>') as the value
+    cfg = tmp_path / 'no_base.py'
+    cfg.write_text('lr = {{_base_.lr}}\n')
+    last_error_line(cli('print-config', cfg), str(cfg), '{{_base_.lr}}', 'has no _base_')
+
+
+def test_base_reference_inside_a_string_keeps_mmcv_value_with_a_warning(cli: Any, tmp_path: Any) -> None:
+    (tmp_path / 'base.py').write_text('lr = 0.1\n')
+    cfg = tmp_path / 'child.py'
+    cfg.write_text("_base_ = './base.py'\nquoted = '{{_base_.lr}}'\nwhole = {{_base_.lr}}\n")
+    with pytest.warns(UserWarning, match=r'\{\{_base_\.lr\}\} in config file .*child\.py is inside a string'):
+        proc = cli('print-config', cfg)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r'''quoted ?= ?'"_lr_[0-9a-f]{6}"\'''', proc.stdout), proc.stdout  # mmcv's value
+    assert re.search(r'whole ?= ?0\.1', proc.stdout), proc.stdout
+
+
+def test_base_that_is_a_directory_says_so(cli: Any, tmp_path: Any) -> None:
+    cfg = tmp_path / 'cfg.py'
+    cfg.write_text("_base_ = './'\n")
+    line = last_error_line(cli('print-config', cfg), 'is a directory, not a config file')
+    assert 'does not exist' not in line
+
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+def test_unknown_cfg_options_key_is_added_with_a_warning(cli: Any, tmp_path: Any, runtime: str) -> None:
+    key = 'optimizer.lrr' if runtime == 'v1' else 'optim_wrapper.optimizer.lrr'
+    with pytest.warns(UserWarning, match=rf'--cfg-options added key\(s\) the config did not have: {key} '):
+        proc = cli('print-config', example(runtime), '--cfg-options', f'{key}=0.5',
+                   'model.num_classes=4')
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r'lrr ?= ?0\.5', proc.stdout), proc.stdout  # still added, as mmcv's merge_from_dict does
+
+
+@pytest.mark.parametrize('runtime,body,key', [
+    ('v1', 'data = dict(samples_per_gpu=64, train=dict(num_samples=256), val=dict(num_samples=0))\n',
+     'data.val'),
+    ('v1', "data = dict(samples_per_gpu=64, train=dict(num_samples=256), val=dict(num_samples=0))\n"
+           "workflow = [('train', 1), ('val', 1)]\n", 'data.val'),
+    ('v2', 'val_dataloader = dict(dataset=dict(num_samples=0))\n', 'val_dataloader.dataset'),
+    ('v2', 'train_dataloader = dict(batch_size=64, dataset=dict(num_samples=0))\n',
+     'train_dataloader.dataset'),
+])
+def test_empty_dataset_is_reported_under_its_own_key(cli: Any, tmp_path: Any, runtime: str, body: str,
+                                                     key: str) -> None:
+    # an empty val set was reported as data.train_dataloader (v1) or a ZeroDivisionError (v2)
+    cfg = config(tmp_path, runtime, body)
+    line = last_error_line(cli('train', cfg, '--work-dir', tmp_path / 'w'), cfg,
+                           f'{key}: the dataset is empty (0 samples)')
+    assert 'train_dataloader' not in line or key.startswith('train')

@@ -23,7 +23,7 @@ from legacy_runner.continuation import (
     rank_part,
     shape_changes,
 )
-from legacy_runner.errors import config_section, torn_checkpoint, unprintable_config
+from legacy_runner.errors import ConfigError, config_section, torn_checkpoint, unprintable_config
 from legacy_runner.utils.priority import hook_table, insert_hook
 
 from . import builders
@@ -78,6 +78,21 @@ def building(filename: Optional[str], key: str) -> ContextManager[None]:
     """Around the build of config section ``key``: its errors as one ConfigError line naming
     ``filename`` and ``key`` inside :func:`section_errors`, untouched elsewhere."""
     return config_section(filename, key) if _SECTION_ERRORS.get() else contextlib.nullcontext()
+
+
+def refuse_empty_dataset(loop: Any, filename: Optional[str], phase: str) -> None:
+    """Inside :func:`section_errors`: a loop over an empty dataset as one line naming
+    ``{phase}_dataloader.dataset`` (its sampler would divide by zero, or the loop run nothing)."""
+    dataset = getattr(getattr(loop, 'dataloader', None), 'dataset', None)
+    if not _SECTION_ERRORS.get() or dataset is None:
+        return
+    try:
+        empty = len(dataset) == 0
+    except TypeError:  # an iterable dataset: no length to check
+        return
+    if empty:
+        raise ConfigError(f'{filename or "<config>"}: {phase}_dataloader.dataset: the dataset is empty '
+                          '(0 samples)')
 
 
 class RunnerCore:
@@ -140,6 +155,7 @@ class RunnerCore:
             return self._train_loop
         with building(self.cfg.filename, 'train_cfg/train_dataloader'):
             self._train_loop = build_train_loop(self, self._train_loop)
+        refuse_empty_dataset(self._train_loop, self.cfg.filename, 'train')
         return self._train_loop
 
     @property
@@ -148,6 +164,7 @@ class RunnerCore:
             return self._val_loop
         with building(self.cfg.filename, 'val_cfg/val_dataloader/val_evaluator'):
             self._val_loop = build_eval_loop(self, self._val_loop, 'val')
+        refuse_empty_dataset(self._val_loop, self.cfg.filename, 'val')
         return self._val_loop
 
     @property
@@ -156,6 +173,7 @@ class RunnerCore:
             return self._test_loop
         with building(self.cfg.filename, 'test_cfg/test_dataloader/test_evaluator'):
             self._test_loop = build_eval_loop(self, self._test_loop, 'test')
+        refuse_empty_dataset(self._test_loop, self.cfg.filename, 'test')
         return self._test_loop
 
     train_dataloader = property(lambda self: self.train_loop.dataloader)

@@ -67,6 +67,23 @@ def presubstitute_base_refs(text: str) -> Tuple[str, Dict[str, str]]:
     return _BASE_REF_RE.sub(placeholder, text), refs
 
 
+def _warn_embedded_refs(cfg: Any, refs: Dict[str, str], filename: str) -> None:
+    """A ``{{_base_.x}}`` that was quoted or is part of a longer string is not replaced by the base
+    value (only a whole value is): mmcv leaves its placeholder string there, and so do we, but say so."""
+    if isinstance(cfg, str):
+        for placeholder, path in refs.items():
+            if placeholder in cfg:
+                warnings.warn(f'{{{{_base_.{path}}}}} in config file {filename} is inside a string (quoted, '
+                              f'or part of a longer one), so it is not substituted: the value is {cfg!r} '
+                              f'(as in mmcv); write it unquoted as a whole value to get the base value')
+    elif isinstance(cfg, dict):
+        for value in cfg.values():
+            _warn_embedded_refs(value, refs, filename)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            _warn_embedded_refs(value, refs, filename)
+
+
 def exec_python_config(text: str, filename: str) -> Dict[str, Any]:
     """Execute config source ``text`` as if it were ``filename`` and return its public names.
 
@@ -139,6 +156,9 @@ def text2dict(raw_text: str, filename: str, use_predefined_variables: bool = Tru
 
     cfg_text = filename + '\n' + raw_text
     if BASE_KEY not in cfg_dict:
+        if base_refs:  # nothing to take the value from: it would stay a placeholder string
+            raise KeyError(f'{{{{_base_.{sorted(base_refs.values())[0]}}}}} in config file {filename}: '
+                           f'the file has no {BASE_KEY} to take the value from')
         return cfg_dict, cfg_text
 
     cfg_dir = osp.dirname(filename)
@@ -165,6 +185,7 @@ def text2dict(raw_text: str, filename: str, use_predefined_variables: bool = Tru
 
     if base_refs:
         cfg_dict = substitute_base_refs(cfg_dict, base_refs, merged_bases, filename)
+        _warn_embedded_refs(cfg_dict, base_refs, filename)
     cfg_dict = merge_a_into_b(cfg_dict, merged_bases)
     return cfg_dict, '\n'.join(base_texts + [cfg_text])
 
@@ -178,7 +199,8 @@ def _file2dict(filename: str, use_predefined_variables: bool, chain: Tuple[str, 
         cycle = chain[ancestors.index(real):] + (abs_name, )
         raise CircularBaseError('Circular _base_ inheritance: ' + ' -> '.join(cycle))
     if not osp.isfile(abs_name):
-        msg = f'file "{abs_name}" does not exist'
+        msg = (f'"{abs_name}" is a directory, not a config file' if osp.isdir(abs_name)
+               else f'file "{abs_name}" does not exist')
         if referrer is not None:
             msg += f' (listed as {BASE_KEY} {referrer[1]!r} in "{referrer[0]}")'
         raise FileNotFoundError(msg)
