@@ -237,3 +237,11 @@ def torn_checkpoint(path: str) -> bool:
     if len(record) < 22:  # no end record, or one cut by a few bytes
         return True
     return len(record) < 22 + int.from_bytes(record[20:22], 'little')  # its comment cut short
+
+
+def check_metric_names(metric: Any, key: str, fname: str) -> None:
+    """ConfigError unless ``metric`` is a metric name or a list/tuple of names (None: the default).
+    The codebases' ``evaluate`` take nothing else, and fail only after a whole epoch of training."""
+    names = metric if isinstance(metric, (list, tuple)) else [metric]
+    if metric is not None and not all(isinstance(name, str) for name in names):
+        raise ConfigError(f'{fname}: {key}: expected a metric name or a list of names, got {metric!r}')

@@ -6,7 +6,7 @@ file and maybe the datasets were created.
 """
 from typing import Any, Iterable, Tuple
 
-from .errors import ConfigError
+from .errors import ConfigError, check_metric_names
 from .errors import check_positive_int as _check_interval
 from .registry import _suggest
 
@@ -171,14 +171,6 @@ def _check_warmup(sub: Any, section: str, fname: str) -> None:
         raise ConfigError(f'{fname}: {section}.warmup_ratio: must be in (0, 1], got {ratio!r}')
 
 
-
-
-def check_metric_names(metric: Any, key: str, fname: str) -> None:
-    """ConfigError unless ``metric`` is a metric name or a list/tuple of names (None: the default).
-    The codebases' ``evaluate`` take nothing else, and fail only after a whole epoch of training."""
-    names = metric if isinstance(metric, (list, tuple)) else [metric]
-    if metric is not None and not all(isinstance(name, str) for name in names):
-        raise ConfigError(f'{fname}: {key}: expected a metric name or a list of names, got {metric!r}')
 
 
 def check_train_values(cfg: Any, validate: bool = True) -> None:

@@ -10,9 +10,8 @@ schedulers per optimizer, optimizer wrapper instances.
 """
 from typing import Any, Iterable, List, Tuple
 
-from legacy_runner.errors import ConfigError
+from legacy_runner.errors import ConfigError, check_metric_names
 from legacy_runner.errors import check_positive_int as _check_interval
-from legacy_runner.preflight import check_metric_names
 from legacy_runner.registry import _suggest
 
 # (default loop type, the length argument it requires)
