@@ -310,11 +310,11 @@ class RunnerCore:
             with self._checkpoint_input(resume_from, 'resume checkpoint'):
                 self.resume(resume_from)
         elif self._load_from is not None:
-            if '://' in str(self._load_from):  # a URL: its reader reports its own errors
+            # a URL: its reader reports its own errors
+            guard = contextlib.nullcontext() if '://' in str(self._load_from) else self._checkpoint_input(
+                self._load_from, 'load_from checkpoint')
+            with guard:
                 self.load_checkpoint(self._load_from)
-            else:
-                with self._checkpoint_input(self._load_from, 'load_from checkpoint'):
-                    self.load_checkpoint(self._load_from)
         self._has_loaded = resume_from is not None or self._load_from is not None
 
     def _checkpoint_input(self, path: str, what: str) -> Any:
