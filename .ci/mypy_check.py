@@ -60,6 +60,7 @@ def main() -> int:
               'is wrong)')
         return 1
     if worse:
+        print('\n'.join(line for g, line in found if g in worse))
         print(f"mypy: more errors than the baseline in {', '.join(sorted(worse))} (fix them; the baseline "
               'only goes down)')
         return 1

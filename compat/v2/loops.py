@@ -62,6 +62,8 @@ class _TrainLoop(BaseLoop):
         super().__init__(runner, dataloader)
         self._epoch = 0
         self._iter = 0
+        self._max_epochs: int  # set by the epoch/iteration loops
+        self._max_iters: int
         self.val_begin = val_begin
         self.val_interval = val_interval
         self.stop_training = False
