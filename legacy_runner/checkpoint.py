@@ -14,6 +14,7 @@ Differences from mmcv, all deliberate:
 - ``save_checkpoint`` does not modify the caller's ``meta`` dict.
 """
 import contextlib
+import errno
 import io
 import logging
 import os
@@ -31,6 +32,7 @@ import torch.nn as nn
 
 from . import safe_load
 from .dist import get_dist_info
+from .errors import StorageFullError
 from .parallel import is_module_wrapper
 from .utils.logging import print_log
 from .utils.misc import mkdir_or_exist
@@ -320,11 +322,31 @@ def atomic_write(filename: str, write: Callable[[io.BufferedWriter], None]) -> N
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, filename)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.remove(tmp)
+        if isinstance(e, Exception) and _storage_full(e, osp.dirname(filename)):
+            raise StorageFullError(
+                f'no space left on the device while writing {filename}: the file was not written and '
+                'earlier checkpoints are intact (free some space, or pass --work-dir on another disk, '
+                'then resume with --auto-resume)') from e
         raise
     _fsync_dir(osp.dirname(filename))
+
+
+# What counts as a full file system after a failed write: torch.save reports ENOSPC as a bare
+# RuntimeError from its zip writer, so the free space itself is looked at.
+_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+_FULL_BELOW_BYTES = 1 << 20
+
+
+def _storage_full(error: Exception, directory: str) -> bool:
+    if isinstance(error, OSError) and error.errno in _FULL_ERRNOS:
+        return True
+    try:
+        return shutil.disk_usage(directory).free < _FULL_BELOW_BYTES
+    except OSError:
+        return False
 
 
 def link_latest(filename: str, dst: str) -> None:

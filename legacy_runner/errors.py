@@ -39,6 +39,11 @@ def config_section(filename: Optional[str], key: str) -> Iterator[None]:
         raise ConfigError(f'{filename or "<config>"}: {key}: {type(e).__name__}: {describe(e)}') from e
 
 
+class StorageFullError(ConfigError, OSError):
+    """A file could not be written because its file system is full (or over quota). Reported as
+    one line; the write was atomic, so what was there before is intact."""
+
+
 class UnprintableConfigError(ConfigError, SyntaxError):
     """A merged config that cannot be printed; still a SyntaxError, as mmcv's pretty_text raises."""
 

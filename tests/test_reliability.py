@@ -655,3 +655,49 @@ def test_empty_dataset_is_reported_under_its_own_key(cli: Any, tmp_path: Any, ru
     line = last_error_line(cli('train', cfg, '--work-dir', tmp_path / 'w'), cfg,
                            f'{key}: the dataset is empty (0 samples)')
     assert 'train_dataloader' not in line or key.startswith('train')
+
+
+# ----------------------------------------------------------------- a full disk
+
+@pytest.mark.parametrize('runtime', ['v1', 'v2'])
+def test_full_disk_is_one_line_and_keeps_the_earlier_checkpoint(cli: Any, tmp_path: Any, runtime: str,
+                                                                monkeypatch: Any) -> None:
+    import errno
+
+    import legacy_runner.checkpoint as ckpt
+    real_atomic_write = ckpt.atomic_write
+    written: List[str] = []
+
+    def fills_up_after_the_first(filename: str, write: Any) -> None:
+        if written:  # the device is full from the second checkpoint on
+            def full(f: Any) -> None:
+                f.write(b'PK\x03\x04partial')
+                raise OSError(errno.ENOSPC, 'No space left on device')
+            return real_atomic_write(filename, full)
+        real_atomic_write(filename, write)
+        written.append(filename)
+
+    monkeypatch.setattr(ckpt, 'atomic_write', fills_up_after_the_first)
+    work_dir = tmp_path / 'w'
+    proc = cli('train', config(tmp_path, runtime), '--work-dir', work_dir, '--seed', '0')
+    last_error_line(proc, 'no space left on the device', 'earlier checkpoints are intact')
+    first = written[0]
+    assert osp.exists(first) and torch.load(first, weights_only=False)['state_dict']
+    assert not [n for n in os.listdir(work_dir) if '.tmp' in n]  # no partial file left
+
+
+@pytest.mark.slow
+def test_full_disk_on_a_real_small_filesystem(tmp_path: Any) -> None:
+    """The real thing: torch.save on a full tmpfs fails with a bare RuntimeError from its zip writer."""
+    mount_point = tmp_path / 'small'
+    mount_point.mkdir()
+    if subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=150k', 'tmpfs', str(mount_point)],
+                      capture_output=True).returncode != 0:
+        pytest.skip('cannot mount a small tmpfs here (needs root)')
+    try:
+        from run_helpers import cli_subprocess
+        proc = cli_subprocess('train', example('v1', 'mlp_step_epoch.py'), '--work-dir', mount_point / 'w')
+        last_error_line(proc, 'no space left on the device')
+        assert checkpoints(str(mount_point / 'w')), 'the first checkpoint fitted and stays'
+    finally:
+        subprocess.run(['umount', str(mount_point)], capture_output=True)
