@@ -29,15 +29,29 @@ class WorkDirError(ConfigError, OSError):
     """A work dir that cannot be created or written (one error line; still an OSError)."""
 
 
+def _process_rank() -> int:
+    """This process's rank: the process group's, or before one exists the launcher's (torchrun's
+    RANK, slurm's SLURM_PROCID)."""
+    from .dist import get_dist_info
+    rank, world_size = get_dist_info()
+    if world_size > 1:
+        return rank
+    try:
+        return int(os.environ.get('RANK', os.environ.get('SLURM_PROCID', '0')))
+    except ValueError:
+        return 0
+
+
 def make_work_dir(work_dir: str) -> None:
     """Create ``work_dir`` (with its parents) and make sure files can be written there, so that a
     read-only file system, a missing permission or a file in the way is one error naming the dir
     before the run starts, not a traceback from whichever write comes first."""
     try:
         os.makedirs(work_dir, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix='.write_test_', dir=work_dir)
-        os.close(fd)
-        os.remove(probe)
+        if _process_rank() == 0:  # only rank 0 ever writes into the work dir
+            fd, probe = tempfile.mkstemp(prefix='.write_test_', dir=work_dir)
+            os.close(fd)
+            os.remove(probe)
     except OSError as e:
         where = '' if not e.filename or osp.dirname(str(e.filename)) == work_dir else f' ({e.filename})'
         raise WorkDirError(f'work dir {work_dir}: cannot write there: {e.strerror or e}{where}') from e
