@@ -663,26 +663,23 @@ def test_empty_dataset_is_reported_under_its_own_key(cli: Any, tmp_path: Any, ru
 def test_full_disk_is_one_line_and_keeps_the_earlier_checkpoint(cli: Any, tmp_path: Any, runtime: str,
                                                                 monkeypatch: Any) -> None:
     import errno
+    real_save = torch.save
+    saves: List[int] = []
 
-    import legacy_runner.checkpoint as ckpt
-    real_atomic_write = ckpt.atomic_write
-    written: List[str] = []
+    def fills_up_after_the_first(obj: Any, f: Any, *args: Any, **kwargs: Any) -> None:
+        if saves:  # the device is full from the second checkpoint on
+            f.write(b'PK\x03\x04partial')
+            raise OSError(errno.ENOSPC, 'No space left on device')
+        real_save(obj, f, *args, **kwargs)
+        saves.append(1)
 
-    def fills_up_after_the_first(filename: str, write: Any) -> None:
-        if written:  # the device is full from the second checkpoint on
-            def full(f: Any) -> None:
-                f.write(b'PK\x03\x04partial')
-                raise OSError(errno.ENOSPC, 'No space left on device')
-            return real_atomic_write(filename, full)
-        real_atomic_write(filename, write)
-        written.append(filename)
-
-    monkeypatch.setattr(ckpt, 'atomic_write', fills_up_after_the_first)
+    monkeypatch.setattr(torch, 'save', fills_up_after_the_first)
     work_dir = tmp_path / 'w'
     proc = cli('train', config(tmp_path, runtime), '--work-dir', work_dir, '--seed', '0')
     last_error_line(proc, 'no space left on the device', 'earlier checkpoints are intact')
-    first = written[0]
-    assert osp.exists(first) and torch.load(first, weights_only=False)['state_dict']
+    assert checkpoints(str(work_dir)), 'the first checkpoint stays'
+    first = osp.join(str(work_dir), checkpoints(str(work_dir))[0])
+    assert torch.load(first, weights_only=False)['state_dict']
     assert not [n for n in os.listdir(work_dir) if '.tmp' in n]  # no partial file left
 
 
