@@ -162,3 +162,54 @@ def test_poly_one_iteration_shorter_in_v2_equals_traces(lr_config):
         if lr_config['min_lr'] == 0 and length == 40:
             assert d.tail_from is not None and d.evaluated < d.iterations // 2
             assert d.rel['lr'] == [1.0, 1.0] and d.where['lr'] == [d.iterations - 1] * 2
+
+
+@pytest.mark.parametrize('case', CASES, ids=IDS)
+def test_array_spans_equal_the_scalar_loop(case, monkeypatch):
+    # numpy spans (every span, even one iteration long) against the point-by-point loop: the same
+    # maxima to rounding, found at the same iteration
+    import compat.convert.measure as measure
+    r = convert_dict(v1_config(case), Options())
+    ctx, v2 = r.ctx, r.v2
+    for length in (3, case['iters_per_epoch'], 50):
+        found = []
+        for span in (1, 10**9):
+            monkeypatch.setattr(measure, 'MIN_SPAN', span)
+            try:
+                found.append(group_diff(ctx.cfg.get('lr_config'), ctx.cfg.get('momentum_config'),
+                                        ctx.runner.v1_runner(), length, ctx.group_lrs(), ctx.group_momenta(),
+                                        ctx.optimizer_type, v2.get('param_scheduler'), v2['train_cfg'],
+                                        v2_momenta(ctx, v2)))
+            except ValueError:
+                break  # e.g. OneCycle total_steps shorter than the run at this length
+        if len(found) < 2:
+            continue
+        arrays, scalar = found
+        assert scalar.by_array == 0
+        for param in ('lr', 'momentum'):
+            for g, ref in enumerate(scalar.rel[param]):
+                assert abs(arrays.rel[param][g] - ref) <= 1e-9 * ref + 1e-12, (param, g, length)
+                if ref > 1e-9:
+                    assert arrays.where[param][g] == scalar.where[param][g], (param, g, length)
+
+
+def test_array_spans_cover_long_warmups(monkeypatch):
+    # mmcls's mvitv2 schedule: a 70-epoch linear warmup over an iteration cosine; at the default
+    # 1,000 iterations per epoch nearly all of the 70,000 warmup iterations go through numpy
+    opt = dict(type='AdamW', lr=2.5e-4, weight_decay=0.05)
+    cfg = dict(model=dict(type='T'), data=dict(train=dict(type='T')), optimizer=opt,
+               runner=dict(type='EpochBasedRunner', max_epochs=300),
+               lr_config=dict(policy='CosineAnnealing', by_epoch=False, min_lr_ratio=1e-2, warmup='linear',
+                              warmup_ratio=1e-3, warmup_iters=70, warmup_by_epoch=True))
+    r = convert_dict(cfg, Options())
+    ctx, v2 = r.ctx, r.v2
+    d = measure_groups(ctx, v2, DEFAULT_EPOCH_LENGTH)
+    assert d.by_array > 69_000 and d.evaluated - d.by_array < 1_000
+    import compat.convert.measure as measure
+    monkeypatch.setattr(measure, 'MIN_SPAN', 10**9)  # point by point (checked against traces above)
+    ref = group_diff(ctx.cfg.get('lr_config'), None, ctx.runner.v1_runner(), DEFAULT_EPOCH_LENGTH,
+                     ctx.group_lrs(), None, ctx.optimizer_type, v2.get('param_scheduler'), v2['train_cfg'],
+                     None)
+    assert ref.by_array == 0 and ref.max_rel('lr') > 1e-3  # a real difference: v1's warmup vs LinearLR
+    assert abs(d.max_rel('lr') - ref.max_rel('lr')) <= 1e-9 * ref.max_rel('lr')
+    assert d.worst('lr')[1:] == ref.worst('lr')[1:]

@@ -298,3 +298,43 @@ def test_trace_diff_shapes():
     with pytest.raises(ValueError):
         trace_diff(a, a[:1])
     assert trace_diff(a, a).max_rel == 0.0
+
+
+@pytest.mark.parametrize('spec', [
+    LinearSchedule(start_factor=0.001, end=50),
+    LinearSchedule(start_factor=0.25, end_factor=0.5, begin=3, end=40),
+    CosineAnnealingSchedule(T_max=7, eta_min_ratio=0.01, end=60),  # periodic past T_max
+    CosineAnnealingSchedule(T_max=1, eta_min=0.001, end=9),
+    build_v2_schedule(dict(type='ConstantLR', factor=0.3, end=20)),
+    build_v2_schedule(dict(type='ExponentialLR', gamma=0.97, end=30)),
+    build_v2_schedule(dict(type='PolyLR', eta_min=1e-4, power=0.9, end=25)),
+], ids=repr)
+def test_array_coefficients_step_like_value(spec):
+    # the converter's numpy spans step (v - s) * k + a; each step must be value()'s, to rounding
+    import numpy as np
+    ts = np.arange(0, spec.end - spec.begin)
+    for g, b in enumerate((0.1, 0.05)):
+        s, k, a = (np.broadcast_to(x, ts.shape) for x in spec.coefficients(ts, b, g))
+        v_scalar = v_array = b
+        for t in ts.tolist():
+            v_scalar = spec.value(t, v_scalar, b, g)
+            v_array = (v_array - s[t]) * k[t] + a[t]
+            assert v_array == pytest.approx(v_scalar, rel=1e-13, abs=1e-18), (t, g)
+
+
+def test_v1_array_forms_equal_value():
+    import numpy as np
+
+    from legacy_runner.schedules.v1_policies import LR_POLICIES, MOMENTUM_POLICIES
+    made = [LR_POLICIES['FixedLrUpdaterHook'](), LR_POLICIES['ExpLrUpdaterHook'](gamma=0.99),
+            LR_POLICIES['PolyLrUpdaterHook'](power=0.9, min_lr=1e-4),
+            LR_POLICIES['InvLrUpdaterHook'](gamma=0.1),
+            LR_POLICIES['CosineAnnealingLrUpdaterHook'](min_lr_ratio=0.01),
+            LR_POLICIES['LinearAnnealingLrUpdaterHook'](min_lr=1e-5),
+            MOMENTUM_POLICIES['CosineAnnealingMomentumUpdaterHook'](min_momentum_ratio=0.9)]
+    progress = np.arange(0, 101)
+    for policy in made:
+        arr = np.broadcast_to(policy.values(0.1, progress, 100), progress.shape)
+        for p in progress.tolist():
+            assert arr[p] == pytest.approx(policy.value(0.1, p, 100), rel=1e-14), (policy, p)
+    assert LR_POLICIES['StepLrUpdaterHook'](step=[3]).values(0.1, progress, 100) is None  # no array form

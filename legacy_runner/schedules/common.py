@@ -16,6 +16,13 @@ def annealing_cos(start: float, end: float, factor: float, weight: float = 1.) -
     return end + 0.5 * weight * (start - end) * cos_out
 
 
+def annealing_cos_array(start: float, end: float, factor: Any) -> Any:
+    """:func:`annealing_cos` (weight 1) over a numpy array of factors, same operation order."""
+    import numpy as np  # only the converter's long-span measurement comes here
+    cos_out = np.cos(math.pi * factor) + 1
+    return end + 0.5 * (start - end) * cos_out
+
+
 def annealing_linear(start: float, end: float, factor: float) -> float:
     """Linear anneal from ``start`` to ``end`` as ``factor`` goes 0 -> 1."""
     return start + (end - start) * factor

@@ -9,7 +9,14 @@ and messages, so the hooks, the converter and the tracer reject the same configs
 import numbers
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type
 
-from .common import annealing_cos, annealing_linear, cumulative, format_param, get_position_from_periods
+from .common import (
+    annealing_cos,
+    annealing_cos_array,
+    annealing_linear,
+    cumulative,
+    format_param,
+    get_position_from_periods,
+)
 
 _UNSET = object()  # "argument not passed" (OneCycle tells a missing by_epoch from by_epoch=False)
 
@@ -28,10 +35,16 @@ class V1Policy:
     hook_name = ''
     param = 'lr'
     iter_only = False  # Cyclic/OneCycle: the updater always runs by iteration
+    array_form = False  # value() is plain arithmetic, so it works on numpy arrays as written
 
     def value(self, base: Any, progress: int, max_progress: Optional[int]) -> float:
         """Regular value of one param group at ``progress`` (see the module docstring)."""
         raise NotImplementedError
+
+    def values(self, base: Any, progress: Any, max_progress: Optional[int]) -> Any:
+        """``value`` over a numpy array of progress points (same operations), or None where the
+        policy has no array form: the converter's measurement then evaluates point by point."""
+        return self.value(base, progress, max_progress) if self.array_form else None
 
     def bases_from(self, initial_values: Sequence[float], optimizer_name: str) -> list:
         """Per-group bases taken at ``before_run`` from the groups' ``initial_*`` values."""
@@ -149,6 +162,7 @@ def _check_pct_start(pct_start: Any, first: str) -> None:
 # ----------------------------------------------------------------------------- LR policies
 class FixedLrPolicy(V1Policy):
     hook_name = 'FixedLrUpdaterHook'
+    array_form = True
 
     def value(self, base: float, progress: int, max_progress: Optional[int]) -> float:
         return base
@@ -167,6 +181,7 @@ class StepLrPolicy(V1Policy):
 
 class ExpLrPolicy(V1Policy):
     hook_name = 'ExpLrUpdaterHook'
+    array_form = True
 
     def __init__(self, gamma: float) -> None:
         self.gamma = gamma
@@ -177,6 +192,7 @@ class ExpLrPolicy(V1Policy):
 
 class PolyLrPolicy(V1Policy):
     hook_name = 'PolyLrUpdaterHook'
+    array_form = True
 
     def __init__(self, power: float = 1., min_lr: float = 0.) -> None:
         self.power, self.min_lr = power, min_lr
@@ -188,6 +204,7 @@ class PolyLrPolicy(V1Policy):
 
 class InvLrPolicy(V1Policy):
     hook_name = 'InvLrUpdaterHook'
+    array_form = True
 
     def __init__(self, gamma: float, power: float = 1.) -> None:
         self.gamma, self.power = gamma, power
@@ -215,6 +232,10 @@ class _AnnealToFloor(V1Policy):
     def value(self, base: float, progress: int, max_progress: Optional[int]) -> float:
         return self.anneal(base, _target(base, self.minimum, self.ratio),
                            progress / max_progress)  # type: ignore[operator]
+
+    def values(self, base: float, progress: Any, max_progress: Optional[int]) -> Any:
+        anneal = annealing_cos_array if self.anneal is annealing_cos else self.anneal
+        return anneal(base, _target(base, self.minimum, self.ratio), progress / max_progress)
 
 
 class CosineAnnealingLrPolicy(_AnnealToFloor):

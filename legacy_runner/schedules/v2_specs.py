@@ -37,6 +37,12 @@ class V2Schedule:
         """New value of param group ``group`` at relative step ``t`` (current ``v``, base ``b``)."""
         raise NotImplementedError
 
+    def coefficients(self, ts: Any, b: float, group: int = 0) -> Optional[Tuple[Any, Any, Any]]:
+        """``value`` over a numpy array of steps as ``(s, k, a)``: the new value is ``(v - s) * k + a``
+        with the operations of ``value`` in the same order (s = a = 0 for a plain factor). None where
+        there is no such form; the converter's measurement then steps one by one."""
+        return None
+
     def group_init(self, n_groups: int) -> Optional[List[Dict[str, float]]]:
         """Keys this scheduler writes into each group at construction (before the base values are
         read), or None. Only OneCycle writes (``initial_lr``/``max_lr``/``min_lr``)."""
@@ -85,6 +91,13 @@ class ConstantSchedule(V2Schedule):
             return v
         return v * (1.0 / self.factor)
 
+    def coefficients(self, ts: Any, b: float, group: int = 0) -> Optional[Tuple[Any, Any, Any]]:
+        if self.factor == 0:
+            return None  # the step at total_iters divides by zero: leave that to value()
+        import numpy as np
+        k = np.where(ts == 0, self.factor, np.where(ts == self.total_iters, 1.0 / self.factor, 1.0))
+        return 0.0, k, 0.0
+
 
 class LinearSchedule(V2Schedule):
     """``LinearLR``: factor goes linearly from ``start_factor`` to ``end_factor`` at t = end-begin-1."""
@@ -102,6 +115,14 @@ class LinearSchedule(V2Schedule):
             return v * self.start_factor
         delta = self.end_factor - self.start_factor
         return v * (1. + delta / (self.total_iters * self.start_factor + (t - 1) * delta))
+
+    def coefficients(self, ts: Any, b: float, group: int = 0) -> Optional[Tuple[Any, Any, Any]]:
+        import numpy as np
+        delta = self.end_factor - self.start_factor
+        with np.errstate(divide='ignore', invalid='ignore'):  # t = 0 takes the other branch
+            k = np.where(ts == 0, self.start_factor,
+                         1. + delta / (self.total_iters * self.start_factor + (ts - 1) * delta))
+        return 0.0, k, 0.0
 
 
 class StepSchedule(V2Schedule):
@@ -157,6 +178,10 @@ class ExponentialSchedule(V2Schedule):
     def value(self, t: int, v: float, b: float, group: int = 0) -> float:
         return v if t == 0 else v * self.gamma
 
+    def coefficients(self, ts: Any, b: float, group: int = 0) -> Optional[Tuple[Any, Any, Any]]:
+        import numpy as np
+        return 0.0, np.where(ts == 0, 1.0, self.gamma), 0.0
+
 
 class CosineAnnealingSchedule(V2Schedule):
     """``CosineAnnealingLR`` (chained form; periodic past ``T_max``)."""
@@ -187,6 +212,16 @@ class CosineAnnealingSchedule(V2Schedule):
             return v + (b - m) * (1 - math.cos(math.pi / T)) / 2
         return (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T)) * (v - m) + m
 
+    def coefficients(self, ts: Any, b: float, group: int = 0) -> Optional[Tuple[Any, Any, Any]]:
+        import numpy as np
+        m = _eta_min(b, self.eta_min, self.eta_min_ratio)
+        T = self.T_max
+        plain = (ts == 0) | ((ts - 1 - T) % (2 * T) == 0)  # the step adds a constant (or nothing)
+        with np.errstate(divide='ignore', invalid='ignore'):  # a zero denominator is a "plain" step
+            k = (1 + np.cos(math.pi * ts / T)) / (1 + np.cos(math.pi * (ts - 1) / T))
+        added = np.where(ts == 0, 0.0, (b - m) * (1 - math.cos(math.pi / T)) / 2)
+        return np.where(plain, 0.0, m), np.where(plain, 1.0, k), np.where(plain, added, m)
+
 
 class PolySchedule(V2Schedule):
     """``PolyLR``: reaches ``eta_min`` at t = end-begin-1."""
@@ -199,6 +234,13 @@ class PolySchedule(V2Schedule):
         if t == 0:
             return v
         return (v - self.eta_min) * (1 - 1 / (self.total_iters - t + 1))**self.power + self.eta_min
+
+    def coefficients(self, ts: Any, b: float, group: int = 0) -> Optional[Tuple[Any, Any, Any]]:
+        import numpy as np
+        with np.errstate(divide='ignore', invalid='ignore'):  # t = 0 takes the other branch
+            k = np.where(ts == 0, 1.0, (1 - 1 / (self.total_iters - ts + 1))**self.power)
+        m = np.where(ts == 0, 0.0, self.eta_min)
+        return m, k, m
 
 
 class OneCycleSchedule(V2Schedule):
