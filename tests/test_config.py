@@ -704,6 +704,8 @@ def test_pretty_text_unformattable_value_raises_syntax_error() -> None:
 
 def test_yapf_with_and_without_verify_parameter(monkeypatch: pytest.MonkeyPatch) -> None:
     import yapf.yapflib.yapf_api as yapf_api
+
+    import legacy_runner.config.pretty as pretty_mod
     real = yapf_api.FormatCode
     calls: List[Dict[str, Any]] = []
 
@@ -729,9 +731,11 @@ def test_yapf_with_and_without_verify_parameter(monkeypatch: pytest.MonkeyPatch)
     for fake, expected_calls in ((old_style, [{'verify': True}]), (new_style, [{}]),
                                  (lying, [{'refused': True}, {'retried': True}])):
         calls.clear()
+        pretty_mod._yapf_format.cache_clear()  # memoised per source: a fresh format each time here
         monkeypatch.setattr(yapf_api, 'FormatCode', fake)
         assert cfg.pretty_text == CASES[0]['pretty_text']
         assert calls == expected_calls
+        assert cfg.pretty_text == CASES[0]['pretty_text'] and calls == expected_calls  # memoised
 
 
 def test_layout_matches_mmcv_structure() -> None:

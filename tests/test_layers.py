@@ -69,6 +69,11 @@ PROBE = textwrap.dedent('''
     assert main(['train', config, '--work-dir', work, '--cfg-options', *opts]) in (0, None)
     ckpt = work + '/epoch_1.pth'
     assert main(['test', config, ckpt, '--eval', 'accuracy', '--cfg-options', *opts]) in (0, None)
+    import gc
+    print('FROZEN in-process', gc.get_freeze_count())  # a caller's heap is left alone
+    sys.argv = ['legacy-runner', 'test', config, ckpt, '--eval', 'accuracy', '--cfg-options', *opts]
+    assert main() in (0, None)  # as the process's own command: the imported heap is frozen
+    print('FROZEN own', gc.get_freeze_count() > 100_000)
     print('LOADED', sorted(m for m in sys.modules if m.split('.')[:2] == ['compat', 'v2']
                            or m.startswith('torch.distributed.checkpoint')))
 ''')
@@ -80,7 +85,8 @@ def test_v1_train_and_test_import_no_v2_runtime(tmp_path):
                          text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     assert 'accuracy' in out.stdout + out.stderr  # the test command ran its evaluation
-    assert out.stdout.strip().splitlines()[-1] == 'LOADED []'
+    marks = [line for line in out.stdout.splitlines() if line.startswith(('FROZEN', 'LOADED'))]
+    assert marks == ['FROZEN in-process 0', 'FROZEN own True', 'LOADED []']
 
 
 MIXED = textwrap.dedent('''

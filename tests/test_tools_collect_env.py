@@ -23,8 +23,36 @@ def test_cli_collect_env():
         assert key in env, key
     assert env['legacy_runner'] == __version__
     assert env['Python'].startswith(sys.version.split()[0])
+    try:
+        import cv2
+    except ImportError:
+        assert 'OpenCV' not in env
+    else:  # read from the wheel's metadata without importing cv2, and the same as cv2 says
+        assert env['OpenCV'] == cv2.__version__
     if env['mmcv (real)'] == 'not installed':
         assert env['mmcv resolves to'].startswith('legacy_runner (shim)')
+
+
+def test_opencv_version_without_importing_cv2(monkeypatch, tmp_path):
+    from importlib import metadata
+    versions = {'opencv-python-headless': '4.8.1.78'}
+
+    def version(name):
+        if name not in versions:
+            raise metadata.PackageNotFoundError(name)
+        return versions[name]
+    monkeypatch.setattr(metadata, 'version', version)
+    (tmp_path / 'cv2.py').write_text("__version__ = '4.9.0'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    real = sys.modules.pop('cv2', None)
+    try:
+        assert env_mod._opencv_version() == '4.8.1' and 'cv2' not in sys.modules
+        versions['opencv-contrib-python'] = '4.9.0.80'  # two wheels: only cv2 itself can tell
+        assert env_mod._opencv_version() == '4.9.0' and sys.modules['cv2'].__file__.startswith(str(tmp_path))
+    finally:
+        sys.modules.pop('cv2', None)
+        if real is not None:
+            sys.modules['cv2'] = real
 
 
 def test_real_mmcv_is_detected(tmp_path, monkeypatch):

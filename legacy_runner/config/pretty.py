@@ -7,6 +7,7 @@ first step puts line breaks and commas (a trailing comma forces a split), so the
 reproduces mmcv's line structure faithfully. yapf is imported on first use only. A statement too large
 for yapf to finish in reasonable time is printed by legacy_runner.config.printer (see pretty_text).
 """
+import functools
 import inspect
 import keyword
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
@@ -92,7 +93,10 @@ def layout(cfg: Dict[str, Any]) -> str:
     return _dict_body(cfg, top_level=True)
 
 
+@functools.lru_cache(maxsize=64)
 def _yapf_format(source: str) -> str:
+    # memoised: a launch prints the same config three times (log, dump, checkpoint meta) and
+    # yapf's output depends only on the source and the fixed style
     # optional dependency without type information
     from yapf.yapflib.yapf_api import FormatCode  # type: ignore[import-untyped,import-not-found]
 
