@@ -105,7 +105,30 @@ def deform_conv2d(input: Tensor, offset: Tensor, weight: Tensor,
                                deform_groups, im2col_step)
 
 
-class DeformConv2d(nn.Module):
+class DeformConvGeometry(nn.Module):
+    """What DCN and DCNv2 layers share: mmcv's attribute names for their geometry, plus the ones
+    nn.Conv2d has, for code that inspects conv layers."""
+
+    kernel_size: Tuple[int, int]
+    stride: Tuple[int, int]
+    padding: Tuple[int, int]
+    dilation: Tuple[int, int]
+
+    def _set_geometry(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any,
+                      padding: Any, dilation: Any, groups: int, deform_groups: int) -> None:
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _pair(kernel_size)
+        self.stride = _pair(stride)
+        self.padding = _pair(padding)
+        self.dilation = _pair(dilation)
+        self.groups = groups
+        self.deform_groups = deform_groups
+        self.transposed = False
+        self.output_padding = _single(0)
+
+
+class DeformConv2d(DeformConvGeometry):
     r"""Deformable 2D convolution (no bias); ``forward(x, offset)``.
 
     Args:
@@ -126,18 +149,9 @@ class DeformConv2d(nn.Module):
             f'in_channels {in_channels} cannot be divisible by groups {groups}'
         assert out_channels % groups == 0, \
             f'out_channels {out_channels} cannot be divisible by groups {groups}'
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride)
-        self.padding = _pair(padding)
-        self.dilation = _pair(dilation)
-        self.groups = groups
-        self.deform_groups = deform_groups
+        self._set_geometry(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                           deform_groups)
         self.im2col_step = im2col_step
-        # attributes nn.Conv2d has, for code that inspects conv layers
-        self.transposed = False
-        self.output_padding = _single(0)
         self.weight = nn.Parameter(torch.Tensor(out_channels, in_channels // self.groups,
                                                 *self.kernel_size))
         self.reset_parameters()

@@ -6,11 +6,10 @@ from typing import Optional, Tuple, Union
 import torch
 import torch.nn as nn
 from torch import Tensor
-from torch.nn.modules.utils import _pair, _single
 
 from ..cnn.bricks.registry import CONV_LAYERS
 from ..utils.helpers import deprecated_api_warning
-from .deform_conv import deform_conv_forward, rename_legacy_offset_keys
+from .deform_conv import DeformConvGeometry, deform_conv_forward, rename_legacy_offset_keys
 
 
 def modulated_deform_conv2d(input: Tensor, offset: Tensor, mask: Tensor, weight: Tensor,
@@ -26,7 +25,7 @@ def modulated_deform_conv2d(input: Tensor, offset: Tensor, mask: Tensor, weight:
                                deform_groups, im2col_step=max(1, input.size(0)))
 
 
-class ModulatedDeformConv2d(nn.Module):
+class ModulatedDeformConv2d(DeformConvGeometry):
     """DCNv2 layer; ``forward(x, offset, mask)``."""
 
     @deprecated_api_warning({'deformable_groups': 'deform_groups'}, cls_name='ModulatedDeformConv2d')
@@ -34,17 +33,8 @@ class ModulatedDeformConv2d(nn.Module):
                  stride: int = 1, padding: int = 0, dilation: int = 1, groups: int = 1,
                  deform_groups: int = 1, bias: Union[bool, str] = True) -> None:
         super().__init__()
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride)
-        self.padding = _pair(padding)
-        self.dilation = _pair(dilation)
-        self.groups = groups
-        self.deform_groups = deform_groups
-        # attributes nn.Conv2d has, for code that inspects conv layers
-        self.transposed = False
-        self.output_padding = _single(0)
+        self._set_geometry(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                           deform_groups)
         self.weight = nn.Parameter(torch.Tensor(out_channels, in_channels // groups, *self.kernel_size))
         if bias:
             self.bias = nn.Parameter(torch.Tensor(out_channels))
