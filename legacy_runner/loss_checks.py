@@ -9,6 +9,7 @@
 Both raise :class:`ConfigError` subclasses, so the command line reports one line and exits 2.
 """
 import math
+import sys
 from typing import Any, Iterable, Optional, Tuple
 
 from .errors import ConfigError
@@ -65,11 +66,33 @@ def first_nonfinite(log_vars: Any) -> Optional[Tuple[str, float]]:
     return None
 
 
+def _first_rank_with(found: Optional[Tuple[str, float]]) -> Optional[Tuple[str, float]]:
+    """What this step found, agreed by every rank of a distributed run: the local finding, or a
+    stand-in naming the lowest rank that found one. A rank that stopped alone would leave the
+    others waiting in the gradient all-reduce until the collective timeout (loss entries are
+    per-rank values; only some models average them). One small all-reduce a step; every rank
+    calls this at the same point."""
+    dist = sys.modules.get('torch.distributed')
+    if dist is None or not dist.is_available() or not dist.is_initialized() or dist.get_world_size() < 2:
+        return found
+    import torch
+    world = dist.get_world_size()
+    device = (torch.device('cuda', torch.cuda.current_device()) if dist.get_backend() == 'nccl'
+              else torch.device('cpu'))
+    first = torch.tensor([dist.get_rank() if found is not None else world], device=device)
+    dist.all_reduce(first, op=dist.ReduceOp.MIN)
+    rank = int(first.item())
+    if found is not None or rank >= world:
+        return found
+    return f'loss on rank {rank}', math.nan
+
+
 def check_losses(log_vars: Any, iteration: int, epoch: int) -> None:
-    """Raise :class:`NonFiniteLoss` for the first non-finite loss entry (unless allowed)."""
+    """Raise :class:`NonFiniteLoss` for the first non-finite loss entry (unless allowed), on
+    every rank when any rank has one."""
     if _ALLOW_NONFINITE:
         return
-    found = first_nonfinite(log_vars)
+    found = _first_rank_with(first_nonfinite(log_vars))
     if found is not None:
         raise NonFiniteLoss(*found, iteration=iteration, epoch=epoch)
 
@@ -80,7 +103,7 @@ def check_step_losses(loss: Any, log_vars: Any) -> None:
     require_total_loss(loss, log_vars.keys())
     if _ALLOW_NONFINITE:
         return
-    found = first_nonfinite(log_vars)
+    found = _first_rank_with(first_nonfinite(log_vars))
     if found is not None:
         raise NonFiniteLoss(*found)
 
