@@ -80,7 +80,13 @@ def test_activation_and_padding_layers() -> None:
     assert isinstance(build_activation_layer(dict(type='ReLU', inplace=True)), nn.ReLU)
     assert torch.allclose(build_activation_layer(dict(type='Clamp', min=-1, max=2))(x), x.clamp(-1, 2))
     assert torch.allclose(Swish()(x), x * torch.sigmoid(x))
-    assert torch.allclose(HSigmoid()(x.clone()), ((x + 3) / 6).clamp(0, 1))
+    with pytest.warns(UserWarning) as caught:  # mmcv 1.7.2 warns on every construction
+        hsigmoid = HSigmoid()
+    assert [str(w.message) for w in caught] == [
+        'In MMCV v1.4.4, we modified the default value of args to align with PyTorch official. '
+        'Previous Implementation: Hsigmoid(x) = min(max((x + 1) / 2, 0), 1). '
+        'Current Implementation: Hsigmoid(x) = min(max((x + 3) / 6, 0), 1).']
+    assert torch.allclose(hsigmoid(x.clone()), ((x + 3) / 6).clamp(0, 1))
     assert torch.allclose(HSwish()(x), x * torch.nn.functional.relu6(x + 3) / 6)
     expected = {'GELU', 'SiLU', 'LeakyReLU', 'PReLU', 'Tanh', 'Sigmoid', 'HSwish'}
     assert expected <= set(ACTIVATION_LAYERS.module_dict)
@@ -135,6 +141,7 @@ def test_conv_module_padding_spectral_and_no_inplace_acts() -> None:
     assert hasattr(sn.conv, 'weight_orig')
     with warnings.catch_warnings():
         warnings.simplefilter('error')
+        warnings.filterwarnings('ignore', message='In MMCV v1.4.4')  # HSigmoid's own, as in mmcv
         for act in ('Tanh', 'Sigmoid', 'GELU', 'Swish', 'HSigmoid', 'PReLU'):
             ConvModule(3, 4, 1, act_cfg=dict(type=act))  # no inplace passed
     assert ConvModule(3, 4, 1, act_cfg=None)(torch.full((1, 3, 1, 1), -1.0)).shape == (1, 4, 1, 1)
