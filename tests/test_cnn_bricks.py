@@ -150,3 +150,25 @@ def test_conv_module_padding_spectral_and_no_inplace_acts() -> None:
 def test_scale() -> None:
     s = Scale(2.0)
     assert torch.allclose(s(torch.ones(3)), torch.full((3, ), 2.0)) and s.scale.requires_grad
+
+
+def test_transformer_module_warns_at_import_as_mmcv() -> None:
+    # an ImportWarning (shown only when asked for), and the old import path still works
+    import subprocess
+    import sys
+
+    from run_helpers import ROOT
+    code = ('import warnings\n'
+            'with warnings.catch_warnings(record=True) as caught:\n'
+            '    warnings.simplefilter("always")\n'
+            '    from legacy_runner.cnn.bricks.transformer import MultiScaleDeformableAttention\n'
+            'print([(w.category.__name__, str(w.message)) for w in caught])\n'
+            'print(MultiScaleDeformableAttention.__module__)\n')
+    out = subprocess.run([sys.executable, '-c', code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    caught, module = out.stdout.strip().splitlines()
+    assert caught == str([('ImportWarning', (
+        '``MultiScaleDeformableAttention`` has been moved to ``mmcv.ops.multi_scale_deform_attn``, please '
+        'change original path ``from mmcv.cnn.bricks.transformer import MultiScaleDeformableAttention`` '
+        'to ``from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttention`` '))])
+    assert module == 'legacy_runner.ops.multi_scale_deform_attn'

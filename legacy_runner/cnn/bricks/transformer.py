@@ -29,6 +29,13 @@ from .wrappers import Linear
 IntOrPair = Union[int, Tuple[int, int]]
 
 
+# mmcv (with its ops, as here) says this at import, as an ImportWarning (hidden by the default filters)
+warnings.warn(ImportWarning(
+    '``MultiScaleDeformableAttention`` has been moved to ``mmcv.ops.multi_scale_deform_attn``, please change '
+    'original path ``from mmcv.cnn.bricks.transformer import MultiScaleDeformableAttention`` to '
+    '``from mmcv.ops.multi_scale_deform_attn import MultiScaleDeformableAttention`` '))
+
+
 def __getattr__(name: str) -> Any:
     # mmcv re-exported MultiScaleDeformableAttention here after moving it to ops; importing it
     # lazily keeps this module free of an import cycle with the ops package.
