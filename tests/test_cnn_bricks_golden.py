@@ -273,6 +273,11 @@ def test_registries_map_types_as_mmcv() -> None:
     assert conv_layers.get('Conv2dAdaptivePadding') is bricks.Conv2dAdaptivePadding
     acts = cnn.ACTIVATION_LAYERS
     assert acts.get('HSwish') is nn.Hardswish and acts.get('GELU') is nn.GELU
+    # exactly mmcv 1.7.2's activation types on torch >= 1.7: a codebase registering e.g. its own
+    # 'Mish' must not collide with an extra of ours
+    assert sorted(acts.module_dict) == sorted([
+        'ReLU', 'LeakyReLU', 'PReLU', 'RReLU', 'ReLU6', 'ELU', 'Sigmoid', 'Tanh', 'SiLU', 'Clamp', 'Clip',
+        'GELU', 'HSwish', 'HSigmoid', 'Swish'])
     assert transformer.ATTENTION.get('MultiheadAttention') is transformer.MultiheadAttention
     assert drop.DROPOUT_LAYERS.get('DropPath') is drop.DropPath
     assert cnn.is_norm(nn.GroupNorm(2, 4)) and cnn.is_norm(nn.LayerNorm(4)) and not cnn.is_norm(nn.ReLU())

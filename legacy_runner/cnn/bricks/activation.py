@@ -15,9 +15,6 @@ TORCH_VERSION = torch.__version__
 for module in [nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ReLU6, nn.ELU, nn.Sigmoid, nn.Tanh]:
     ACTIVATION_LAYERS.register_module(module=module)
 ACTIVATION_LAYERS.register_module(module=nn.SiLU, name='SiLU')
-# Not registered by mmcv 1.7.2; kept because configs written for this package use them.
-for _extra in (nn.Softplus, nn.Mish, nn.Hardswish, nn.Hardsigmoid):
-    ACTIVATION_LAYERS.register_module(module=_extra)
 
 
 @ACTIVATION_LAYERS.register_module(name='Clip')
