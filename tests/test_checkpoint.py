@@ -329,7 +329,7 @@ def test_checkpoint_hook_kwargs_out_dir_and_interval(tmp_path, monkeypatch):
     assert hook.out_dir == str(out) and sorted(os.listdir(out)) == ['ck_3.pth']  # interval -1: last only
     ckpt = torch.load(out / 'ck_3.pth', weights_only=True)
     assert ckpt['meta']['a'] == 1 and ckpt['meta']['epoch'] == 3
-    assert user_meta == dict(a=1)
+    assert user_meta == dict(a=1, exp_name='e', epoch=3, iter=3)  # updated in place, as mmcv does
     assert synced == [3]  # bn running_mean, running_var, num_batches_tracked
     assert runner.meta['hook_msgs']['last_ckpt'] == str(out / 'ck_3.pth')
     from legacy_runner.hooks.checkpoint import CheckpointHook

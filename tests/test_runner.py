@@ -214,7 +214,7 @@ def _cfgs():
         custom_hooks_config=[dict(type='CheckpointHook', priority='ABOVE_NORMAL'), Named('custom')])
 
 
-def test_register_training_hooks_positional_and_no_mutation(stub_hooks):
+def test_register_training_hooks_positional_and_config_changes(stub_hooks):
     r = make_runner()
     cfgs = _cfgs()
     before = copy.deepcopy(cfgs)
@@ -228,10 +228,16 @@ def test_register_training_hooks_positional_and_no_mutation(stub_hooks):
                      ('Named', 50), ('IterTimerHook', 70), ('StubLogger', 90), ('StubLogger', 90)]
     assert r.hooks[0].kwargs == dict(step=[1]) and r.hooks[0].by_epoch is True
     assert [h.interval for h in r.hooks[-2:]] == [5, 7]  # the entry's own interval wins
-    # the caller's dicts are untouched (mmcv pops 'policy' and adds 'type')
-    assert {k: v for k, v in cfgs.items() if k != 'custom_hooks_config'} == \
-        {k: v for k, v in before.items() if k != 'custom_hooks_config'}
+    # the caller's dicts change as in mmcv: 'policy' becomes 'type', 'type' is filled in; the logger
+    # entries and custom hooks are built from copies
+    assert cfgs['lr_config'] == dict(step=[1], type='LrstubLrUpdaterHook')
+    assert cfgs['momentum_config'] == dict(type='MomStubMomentumUpdaterHook')
+    assert cfgs['optimizer_config'] == dict(grad_clip=None, type='OptimizerHook')
+    assert cfgs['checkpoint_config'] == dict(interval=1, type='CheckpointHook')
+    assert cfgs['log_config'] == before['log_config']
     assert cfgs['custom_hooks_config'][0] == before['custom_hooks_config'][0]
+    with pytest.raises(AssertionError):  # as in mmcv, the same lr_config cannot be registered twice
+        make_runner().register_lr_hook(cfgs['lr_config'])
 
 
 def test_register_training_hooks_policy_names_and_forms(stub_hooks):
@@ -256,7 +262,12 @@ def test_iter_runner_register_training_hooks(stub_hooks):
     before = copy.deepcopy(cfgs)
     r.register_training_hooks(cfgs['lr_config'], cfgs['optimizer_config'], cfgs['checkpoint_config'],
                               cfgs['log_config'], custom_hooks_config=None)
-    assert cfgs == before  # mmcv would have set by_epoch=False on three of them
+    # as mmcv: by_epoch=False set on lr, checkpoint and each logger entry, besides 'type'
+    assert cfgs['lr_config'] == dict(step=[1], by_epoch=False, type='LrstubLrUpdaterHook')
+    assert cfgs['checkpoint_config'] == dict(interval=1, by_epoch=False, type='CheckpointHook')
+    assert cfgs['log_config'] == dict(interval=5, hooks=[dict(type='StubLogger', by_epoch=False),
+                                                         dict(type='StubLogger', interval=7, by_epoch=False)])
+    assert cfgs['momentum_config'] == before['momentum_config']  # not passed
     lr, _, ckpt, timer, log1, log2 = r.hooks
     assert lr.by_epoch is False and ckpt.by_epoch is False and isinstance(timer, IterTimerHook)
     assert log1.by_epoch is False and log2.by_epoch is False

@@ -41,7 +41,7 @@ def test_epoch_runner_save_checkpoint(tmp_path):
     r._epoch, r._iter = 2, 12
     user_meta = dict(note='n', epoch=99)
     r.save_checkpoint(str(tmp_path), meta=user_meta)
-    assert user_meta == dict(note='n', epoch=99)  # not mutated (mmcv would update it)
+    assert user_meta == dict(note='n', epoch=3, exp_name='x', hook_msgs=dict(a=1), iter=12)  # as mmcv
     ckpt = torch.load(tmp_path / 'epoch_3.pth', weights_only=True)
     assert list(ckpt['meta']) == ['note', 'epoch', 'exp_name', 'hook_msgs', 'iter', 'mmcv_version', 'time',
                                   'legacy_runner_version']

@@ -51,11 +51,6 @@ def _implements(hook: Any, stage: str) -> bool:
     return any(n in inst or getattr(cls, n, None) is not getattr(Hook, n) for n in names)
 
 
-def _copy_cfg(cfg: Any) -> Any:
-    # Hook instances are used as they are; only config dicts are protected from mutation.
-    return copy.deepcopy(cfg) if isinstance(cfg, dict) else cfg
-
-
 class BaseRunner(metaclass=ABCMeta):
     """Holds model, optimizer, hooks and counters; subclasses implement the loops.
 
@@ -260,11 +255,12 @@ class BaseRunner(metaclass=ABCMeta):
         """The per-stage hook table that ``run()`` logs (mmcv's exact text)."""
         return hook_table(self.hooks, Hook.stages)
 
+    # The register_* methods change the caller's config dicts as mmcv does ('policy' becomes 'type',
+    # 'type' and IterBasedRunner's by_epoch=False are filled in): old code may read them back.
     def _register_policy_hook(self, cfg: HookCfg, suffix: str, priority: str) -> None:
         if cfg is None:
             return
         if isinstance(cfg, dict):
-            cfg = copy.deepcopy(cfg)
             assert 'policy' in cfg
             policy = cfg.pop('policy')
             # Only all-lowercase names are title-cased ('step' -> 'Step'; 'onecycle' -> 'Onecycle').
@@ -280,7 +276,6 @@ class BaseRunner(metaclass=ABCMeta):
         if cfg is None:
             return
         if isinstance(cfg, dict):
-            cfg = copy.deepcopy(cfg)
             cfg.setdefault('type', default_type)
             hook = build_from_cfg(cfg, HOOKS)
         else:
@@ -312,7 +307,7 @@ class BaseRunner(metaclass=ABCMeta):
             return
         interval = log_config['interval']
         for info in log_config['hooks']:
-            hook = build_from_cfg(copy.deepcopy(info), HOOKS, default_args=dict(interval=interval))
+            hook = build_from_cfg(info, HOOKS, default_args=dict(interval=interval))
             self.register_hook(hook, priority='VERY_LOW')
 
     def register_custom_hooks(self, custom_config: Union[None, Dict, Hook, List]) -> None:
@@ -408,16 +403,16 @@ class BaseRunner(metaclass=ABCMeta):
             meta = {}
         elif not isinstance(meta, dict):
             raise TypeError(f'meta should be a dict or None, but got {type(meta)}')
-        meta = dict(meta)
-        if self.meta is not None:
+        if self.meta is not None:  # the caller's dict is updated, as mmcv does
             meta.update(self.meta)
         meta.update(epoch=self.epoch + 1, iter=self.iter)
-        meta.pop(continuation.KEY, None)  # a record only describes the moment it was taken
+        saved = dict(meta)
+        saved.pop(continuation.KEY, None)  # a record only describes the moment it was taken
         if self._save_point is not None:
-            meta[continuation.KEY] = self._continuation_record()
+            saved[continuation.KEY] = self._continuation_record()
         filepath = osp.join(out_dir, filename)
         optimizer = self.optimizer if save_optimizer else None
-        save_checkpoint(self.model, filepath, optimizer=optimizer, meta=meta)
+        save_checkpoint(self.model, filepath, optimizer=optimizer, meta=saved)
         if create_symlink:
             # Only after the file is complete; relative target, as mmcv.
             link_latest(filename, osp.join(out_dir, 'latest.pth'))

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import torch
 
 from ..hooks.iter_timer import IterTimerHook
-from .base_runner import BaseRunner, HookCfg, _copy_cfg
+from .base_runner import BaseRunner, HookCfg
 from .builder import RUNNERS
 from .iter_loader import IterLoader
 
@@ -141,9 +141,6 @@ class IterBasedRunner(BaseRunner):
 
         A Hook instance as lr_config or checkpoint_config raises AttributeError (mmcv parity).
         """
-        checkpoint_config = _copy_cfg(checkpoint_config)
-        lr_config = _copy_cfg(lr_config)
-        log_config = _copy_cfg(log_config)
         if checkpoint_config is not None:
             checkpoint_config.setdefault('by_epoch', False)
         if lr_config is not None:
