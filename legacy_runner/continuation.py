@@ -104,16 +104,25 @@ def set_rng_state(state: Dict[str, Any], generators: Optional[List[torch.Generat
 
 @contextlib.contextmanager
 def rng_preserved() -> Iterator[None]:
-    """Run the block without disturbing the RNGs training draws from.
-
-    Evaluation inside training uses it: a checkpoint taken just before an evaluation then holds
-    the RNG state training continues from, and a run trains the same with or without validation.
-    """
+    """Run the block without disturbing the RNGs training draws from."""
     state = rng_state()
     try:
         yield
     finally:
         set_rng_state(state)
+
+
+def draw_as_a_pass(loader: Any) -> None:
+    """Draw from the global RNGs what one whole pass over ``loader`` draws in the main process,
+    without loading any data: the iterator's base seed (unless a persistent worker iterator is
+    reused) and the sampler's own draws. An evaluation during training draws this much (mmcv and
+    mmengine let it), so a record saved just before one holds the state after these draws."""
+    if not isinstance(loader, torch.utils.data.DataLoader):
+        return
+    if not (loader.persistent_workers and loader.num_workers > 0 and loader._iterator is not None):
+        torch.empty((), dtype=torch.int64).random_(generator=loader.generator)
+    for _ in loader._index_sampler:
+        pass
 
 
 # ------------------------------------------------------------------------------ dataloader passes

@@ -13,7 +13,6 @@ from legacy_runner.continuation import (
     ResumablePass,
     loader_generators,
     restore_grads,
-    rng_preserved,
     set_rng_state,
 )
 from legacy_runner.loss_checks import NonFiniteLoss
@@ -382,15 +381,14 @@ class _EvalLoop(BaseLoop):
         self.losses = {}
         self.evaluated = False
         bar = tty_progress(len(self.dataloader))
-        # evaluation leaves training's randomness alone (as in the legacy runtime; MIGRATION.md)
-        with rng_preserved():
-            for idx, data_batch in enumerate(self.dataloader):
-                self.run_iter(idx, data_batch)
-                if bar is not None:
-                    bar.update()
+        # draws from the global RNGs as mmengine's does (a resume saved before it repeats it)
+        for idx, data_batch in enumerate(self.dataloader):
+            self.run_iter(idx, data_batch)
             if bar is not None:
-                bar.finish()
-            metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
+                bar.update()
+        if bar is not None:
+            bar.finish()
+        metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
         if self.losses:
             metrics.update(_loss_metrics(self.losses, mode))
         self.evaluated = True

@@ -19,7 +19,6 @@ from typing import Any, Callable, Dict, Optional, Sequence, Union
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.utils.data import DataLoader
 
-from ..continuation import rng_preserved
 from ..utils.misc import is_seq_of
 from .checkpoint import resolve_out_dir
 from .hook import Hook
@@ -181,8 +180,7 @@ class EvalHook(Hook):
             self._do_evaluate(runner)
 
     def _do_evaluate(self, runner: Any) -> None:
-        with rng_preserved():  # evaluation leaves training's randomness alone (MIGRATION.md)
-            results = self.test_fn(runner.model, self.dataloader)
+        results = self.test_fn(runner.model, self.dataloader)
         # The logger hooks pop this and write it as the record's "iter".
         runner.log_buffer.output['eval_iter_num'] = len(self.dataloader)
         key_score = self.evaluate(runner, results)
@@ -278,9 +276,7 @@ class DistEvalHook(EvalHook):
         if self.broadcast_bn_buffer:
             self._broadcast_bn_buffers(runner)
         tmpdir = self.tmpdir if self.tmpdir is not None else osp.join(runner.work_dir, '.eval_hook')
-        with rng_preserved():
-            results = self.test_fn(runner.model, self.dataloader, tmpdir=tmpdir,
-                                   gpu_collect=self.gpu_collect)
+        results = self.test_fn(runner.model, self.dataloader, tmpdir=tmpdir, gpu_collect=self.gpu_collect)
         if runner.rank != 0:
             return
         if getattr(sys.stdout, 'isatty', lambda: False)():

@@ -122,6 +122,7 @@ class BaseRunner(metaclass=ABCMeta):
         # Exact continuation (legacy_runner.continuation): where the loops are, so that a
         # checkpoint saved at a train iteration/epoch boundary can record how to continue.
         self._save_point: Optional[str] = None  # 'iter' / 'epoch' while those hooks run
+        self._running_hook: Optional[Hook] = None  # the hook call_hook is in
         self._workflow_pos: Tuple[int, int] = (0, 0)  # (workflow entry, units done before)
         self._train_pass: Any = None  # the ResumablePass of the running train epoch
         self._continuation: Optional[Dict] = None  # a loaded record, consumed by run()
@@ -249,7 +250,9 @@ class BaseRunner(metaclass=ABCMeta):
         """
         hooks = self._hooks_for(fn_name) if fn_name in _STAGES else self._hooks
         for hook in hooks:
+            self._running_hook = hook
             getattr(hook, fn_name)(self)
+        self._running_hook = None
 
     def get_hook_info(self) -> str:
         """The per-stage hook table that ``run()`` logs (mmcv's exact text)."""
@@ -432,7 +435,28 @@ class BaseRunner(metaclass=ABCMeta):
 
     def _rank_part(self) -> Dict[str, Any]:
         # what differs between ranks: the RNG streams, including those a pass order came from
-        return continuation.rank_part(self._record_position())
+        pending = self._pending_evaluations()
+        if not pending:
+            return continuation.rank_part(self._record_position())
+        with continuation.rng_preserved():
+            for hook in pending:
+                continuation.draw_as_a_pass(hook.dataloader)
+            return continuation.rank_part(self._record_position())
+
+    def _pending_evaluations(self) -> List[Any]:
+        """The evaluation hooks that run after the saving hook at this boundary. Their passes draw
+        from the global RNGs (as in mmcv); a resume does not repeat them, so the record holds the
+        RNG state after those draws (exact unless the model itself draws while evaluating)."""
+        from ..hooks.evaluation import EvalHook
+        stage = {'iter': 'after_train_iter', 'epoch': 'after_train_epoch'}.get(self._save_point or '')
+        if stage is None or self._running_hook is None:
+            return []
+        hooks = self._hooks_for(stage)
+        if self._running_hook not in hooks:
+            return []
+        later = hooks[hooks.index(self._running_hook) + 1:]
+        return [h for h in later if isinstance(h, EvalHook) and h.by_epoch == (stage == 'after_train_epoch')
+                and h._should_evaluate(self)]
 
     def gather_continuation(self) -> None:
         """Collect every rank's part of the continuation record for the save that follows.
