@@ -240,13 +240,11 @@ def _array_span(it: int, end: int, max_iters: int, v1_iter: list, v1_epoch: list
     n = end - it
     its = np.arange(it, end)
     new_v1: Dict[str, list] = {}
-    new_regular: Dict[int, list] = {}
     for k, s, _, bases in v1_iter:
         reg = [s.policy.values(b, its, max_iters) for b in bases]
         if any(r is None for r in reg):
             return None
         reg = [np.broadcast_to(np.asarray(r, dtype=float), (n, )) for r in reg]
-        new_regular[k] = reg
         w = w_iters[k]
         new_v1[s.param] = reg if s.warmup is None or it >= w else s.warmup_values(its, w, reg)
     for k, s in v1_epoch:
@@ -280,8 +278,6 @@ def _array_span(it: int, end: int, max_iters: int, v1_iter: list, v1_epoch: list
             v2[p][g] = last
     for p, vals in new_v1.items():
         v1[p] = [float(np.broadcast_to(x, (n, ))[-1]) for x in vals]
-    for k, reg in new_regular.items():
-        regular[k] = [float(r[-1]) for r in reg]
     for t in iter_tracks:
         t.g += n
     for t in active:
@@ -317,14 +313,16 @@ def group_diff(lr_cfg: Any, mom_cfg: Any, runner: Dict[str, Any], epoch_length: 
     moving_params = [p for p in PARAMS if p in moving]
     v1_iter = [(k, s, s.policy.value, v1_bases[k]) for k, s in enumerate(scheds) if not s.by_epoch]
     v1_epoch = [(k, s) for k, s in enumerate(scheds) if s.by_epoch]
-    step_epoch_runner = not iter_runner
-    by_epochs = epoch_loop or step_epoch_runner
+    by_epochs = epoch_loop or not iter_runner
+
+    def boundary_after(i: int) -> int:  # the next iteration where an epoch's updates happen
+        return min(((i // L) + 1) * L if by_epochs else max_iters, max_iters)
+
     arrays_ok, next_span = True, 1
     it = 0
     while it < max_iters:
         if arrays_ok and it >= next_span and (iter_runner or it % L):
-            boundary = min(((it // L) + 1) * L if by_epochs else max_iters, max_iters)
-            end = _span_end(it, boundary, w_iters, iter_tracks)
+            end = _span_end(it, boundary_after(it), w_iters, iter_tracks)
             done = None if end - it < MIN_SPAN else _array_span(
                 it, end, max_iters, v1_iter, v1_epoch, w_iters, regular, v1, iter_tracks, v2, moving_params,
                 out)
@@ -388,8 +386,7 @@ def group_diff(lr_cfg: Any, mom_cfg: Any, runner: Dict[str, Any], epoch_length: 
         # ---- skip iterations where neither side can change a value
         nxt = it + 1
         if not v1_iter:
-            boundary = ((it // L) + 1) * L if by_epochs else max_iters
-            boundary = min(boundary, max_iters)
+            boundary = boundary_after(it)
             quiet_v1 = all(s.warmup is None or not regular[k]
                            or (wk is not None and it + 1 > wk) for k, s in v1_epoch for wk in (w_iters[k], ))
             if quiet_v1:
