@@ -507,3 +507,20 @@ def test_epoch_runner_workflow_counts():
     modes = [s[1] for s in tracer.trace if s[0].startswith('before_') and s[0].endswith('_epoch')]
     # 2 train, 1 val, then only 1 train is left but the val epoch still runs after it
     assert modes == ['train', 'train', 'val', 'train', 'val']
+
+
+def test_a_hook_calling_call_hook_is_still_the_running_hook_afterwards():
+    # a checkpoint saved by a hook records the evaluations that run after that hook; a nested
+    # call_hook inside it must not make the runner forget which hook is running
+    seen = []
+
+    class Nesting(Hook):
+        def after_train_epoch(self, runner):
+            runner.call_hook('after_val_epoch')
+            seen.append(runner._running_hook is self)
+
+    r = make_runner()
+    hook = Nesting()
+    r.register_hook(hook)
+    r.call_hook('after_train_epoch')
+    assert seen == [True] and r._running_hook is None

@@ -249,10 +249,11 @@ class BaseRunner(metaclass=ABCMeta):
         name is called on every hook, as in mmcv.
         """
         hooks = self._hooks_for(fn_name) if fn_name in _STAGES else self._hooks
+        outer = self._running_hook  # a hook may call call_hook itself: its caller is still running
         for hook in hooks:
             self._running_hook = hook
             getattr(hook, fn_name)(self)
-        self._running_hook = None
+        self._running_hook = outer
 
     def get_hook_info(self) -> str:
         """The per-stage hook table that ``run()`` logs (mmcv's exact text)."""
