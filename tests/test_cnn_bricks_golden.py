@@ -358,3 +358,17 @@ def test_non_local_1d_3d_shapes(cls: str, shape: tuple, mode: str) -> None:
     block = getattr(cnn, cls)(8, sub_sample=True, mode=mode)
     x = torch.randn(*shape)
     assert torch.equal(block(x), x)  # conv_out starts at zero: the block is the identity
+
+
+@pytest.mark.parametrize('make', [lambda **kw: cnn.ResNet(18, **kw),
+                                  lambda **kw: cnn.VGG(11, with_bn=True, **kw)],
+                         ids=['ResNet', 'VGG'])
+def test_backbones_hold_batchnorm_in_train_mode(make) -> None:
+    # bn_eval keeps every BatchNorm2d in eval mode through .train(); bn_frozen also stops its gradients
+    for bn_eval, bn_frozen in ((True, False), (True, True), (False, True)):
+        model = make(bn_eval=bn_eval, bn_frozen=bn_frozen)
+        model.train()
+        bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+        assert bns and all(m.training is not bn_eval for m in bns)
+        frozen = bn_eval and bn_frozen
+        assert all(p.requires_grad is not frozen for m in bns for p in m.parameters())

@@ -106,6 +106,17 @@ def make_res_layer(block: nn.Module, inplanes: int, planes: int, blocks: int, st
     return nn.Sequential(*layers)
 
 
+def hold_batchnorm(module: nn.Module, frozen: bool) -> None:
+    """Put every BatchNorm2d of ``module`` in eval mode (``bn_eval`` of the mmcv backbones), and
+    stop the gradients of its parameters too when ``frozen`` (``bn_frozen``)."""
+    for m in module.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.eval()
+            if frozen:
+                for param in m.parameters():
+                    param.requires_grad = False
+
+
 class ResNet(nn.Module):
     """ResNet backbone (mmcv.cnn's, not mmdet's).
 
@@ -188,12 +199,7 @@ class ResNet(nn.Module):
         """Train mode, keeping BN in eval (``bn_eval``) and the frozen stages frozen."""
         super().train(mode)
         if self.bn_eval:
-            for m in self.modules():
-                if isinstance(m, nn.BatchNorm2d):
-                    m.eval()
-                    if self.bn_frozen:
-                        for params in m.parameters():
-                            params.requires_grad = False
+            hold_batchnorm(self, self.bn_frozen)
         if mode and self.frozen_stages >= 0:
             for param in self.conv1.parameters():
                 param.requires_grad = False

@@ -4,6 +4,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 from torch import Tensor, nn
 
+from .resnet import hold_batchnorm
 from .weight_init import constant_init, kaiming_init, normal_init
 
 
@@ -122,12 +123,7 @@ class VGG(nn.Module):
         """Train mode, keeping BN in eval (``bn_eval``) and the frozen stages frozen."""
         super().train(mode)
         if self.bn_eval:
-            for m in self.modules():
-                if isinstance(m, nn.BatchNorm2d):
-                    m.eval()
-                    if self.bn_frozen:
-                        for params in m.parameters():
-                            params.requires_grad = False
+            hold_batchnorm(self, self.bn_frozen)
         vgg_layers = getattr(self, self.module_name)
         if mode and self.frozen_stages >= 0:
             for i in range(self.frozen_stages):
